@@ -1,0 +1,54 @@
+// Configuration shared by the AWS clients (DynamoDB, KMS, STS), in the spirit of
+// aws-sdk-cpp's ClientConfiguration.
+//
+//   auto kms = aws::make_kms_client(aws::ClientConfig{
+//       .region = "eu-west-1",
+//       .endpoint_override = "http://127.0.0.1:5000",  // local stand-in
+//       .request_timeout = std::chrono::seconds(3),
+//   });
+//
+// Unset fields are resolved the way the AWS SDKs do (spec/aws-wire.md §8): region from
+// AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`; endpoint from
+// AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's endpoint_url, then
+// https://<service>.<region>.amazonaws.com.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ddbcrypt/aws/credentials.h"
+
+namespace ddbcrypt::aws {
+
+// The "standard" retry mode of the AWS SDKs (spec/aws-wire.md §6).
+struct RetryOptions {
+  // Total attempts including the first; unset: 3, or 10 for DynamoDB (and AWS_MAX_ATTEMPTS /
+  // the profile's max_attempts when set).
+  std::optional<int> max_attempts;
+  std::chrono::milliseconds base_delay{50};              // transient errors
+  std::chrono::milliseconds throttling_base_delay{1000}; // throttling errors
+  std::chrono::milliseconds max_backoff{20000};
+  int retry_quota = 500;            // token bucket capacity
+  int retry_cost = 5;               // tokens per retry of a transient error
+  int timeout_retry_cost = 10;      // tokens per retry of a timeout
+  bool use_quota = true;
+};
+
+class HttpTransport;  // see aws/http.h
+
+struct ClientConfig {
+  std::optional<std::string> region;
+  std::optional<std::string> endpoint_override;  // e.g. "http://127.0.0.1:8000"
+  std::optional<std::string> profile;            // instead of AWS_PROFILE
+  std::shared_ptr<CredentialsProvider> credentials_provider;  // null: the default chain
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(2)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+  bool verify_tls = true;  // turning this off is for test rigs only
+  RetryOptions retry;
+  // Shared HTTP connection pool; null: the process-wide default transport.
+  std::shared_ptr<HttpTransport> transport;
+};
+
+}  // namespace ddbcrypt::aws

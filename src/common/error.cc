@@ -1,0 +1,39 @@
+#include "ddbcrypt/error.h"
+
+namespace ddbcrypt {
+
+bool AwsError::is_throttling() const noexcept {
+  static constexpr std::string_view kThrottlingCodes[] = {
+      "Throttling",
+      "ThrottlingException",
+      "ThrottledException",
+      "RequestThrottledException",
+      "TooManyRequestsException",
+      "ProvisionedThroughputExceededException",
+      "TransactionInProgressException",
+      "RequestLimitExceeded",
+      "BandwidthLimitExceeded",
+      "LimitExceededException",
+      "RequestThrottled",
+      "SlowDown",
+      "PriorRequestNotComplete",
+      "EC2ThrottledException",
+  };
+  for (std::string_view code : kThrottlingCodes) {
+    if (info_.error_code == code) return true;
+  }
+  return false;
+}
+
+std::string AwsError::format(const std::string& service, const AwsErrorInfo& info) {
+  std::string text = service + " error " + info.error_code;
+  if (!info.message.empty()) text += ": " + info.message;
+  if (info.http_status != 0) text += " (HTTP " + std::to_string(info.http_status);
+  else text += " (no HTTP response";
+  if (!info.request_id.empty()) text += ", request id " + info.request_id;
+  if (info.attempts > 1) text += ", after " + std::to_string(info.attempts) + " attempts";
+  text += ")";
+  return text;
+}
+
+}  // namespace ddbcrypt
