@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <exception>
 #include <future>
@@ -78,6 +79,14 @@ std::string explain_kms_error(std::string_view operation, const AwsError& e) {
 bool is_valid_utf8(ByteView s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    // Mostly ASCII text: skip eight bytes at a time while none has its high bit set.
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if ((word & 0x8080808080808080ull) != 0) break;
+      i += 8;
+    }
+    if (i == s.size()) break;
     const std::uint8_t c = s[i];
     std::size_t n = 0;
     std::uint32_t cp = 0;
@@ -198,6 +207,10 @@ struct FieldEncryptor::Impl {
   std::mutex clients_mu;
   std::map<std::string, std::shared_ptr<aws::KmsClient>> clients;  // guarded by clients_mu
 
+  // One per (region, key, context) ever encrypted under: as many as the fields' settings.
+  std::mutex generation_mu;
+  std::map<std::string, std::shared_ptr<std::mutex>> generation_locks;  // guarded by generation_mu
+
   OpCounters generate_data_key;
   OpCounters decrypt;
   std::atomic<std::uint64_t> values_encrypted{0};
@@ -274,10 +287,28 @@ struct FieldEncryptor::Impl {
       bump(encryption_cache_hits);
       return key;
     }
+    // One GenerateDataKey per identity at a time: threads that miss together wait for the
+    // first one's key instead of each asking KMS for their own.
+    std::lock_guard generating(*generation_lock(id));
+    if (auto key = encryption_cache->acquire(id, bytes)) {
+      bump(encryption_cache_hits);
+      return key;
+    }
     bump(encryption_cache_misses);
     auto key = generate(field, where);
     encryption_cache->insert(id, key, bytes);
     return key;
+  }
+
+  std::shared_ptr<std::mutex> generation_lock(const DataKeyIdentity& id) {
+    std::string name = id.region + '\0' + id.key_id + '\0';
+    for (const auto& [k, v] : id.context) {
+      name += std::to_string(k.size()) + ':' + k + std::to_string(v.size()) + ':' + v;
+    }
+    std::lock_guard lock(generation_mu);
+    auto& slot = generation_locks[name];
+    if (!slot) slot = std::make_shared<std::mutex>();
+    return slot;
   }
 
   // KMS Decrypt of an encrypted data key, pinned to the field's key, through the cache.

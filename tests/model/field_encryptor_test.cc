@@ -597,6 +597,22 @@ TEST_F(FieldEncryptorTest, EncryptionCacheHonoursAge) {
   EXPECT_EQ(m.values_encrypted, 120u);
 }
 
+TEST_F(FieldEncryptorTest, ThreadsMissingTheCacheTogetherShareOneDataKey) {
+  const auto fields = make();
+  kms->set_latency(50ms);
+  std::vector<std::thread> threads;
+  std::vector<AV> stored(6);
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] { stored[t] = fields->encrypt(field(), at(user1), AV::S("x")); });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(kms->calls("GenerateDataKey"), 1u);
+  EXPECT_EQ(fields->metrics().encryption_cache_misses, 1u);
+  EXPECT_EQ(fields->metrics().encryption_cache_hits, 5u);
+  kms->set_latency(0ms);
+  for (const AV& s : stored) EXPECT_EQ(fields->decrypt(field(), at(user1), s), AV::S("x"));
+}
+
 TEST_F(FieldEncryptorTest, CachesNeverCrossKeysOrContexts) {
   const auto fields = make();
   auto other_context = field();
@@ -762,6 +778,22 @@ TEST_F(FieldEncryptorTest, RejectsUnusableConfiguration) {
   EXPECT_THROW((void)fields->encrypt(EncryptedAttribute{}, at(user1), AV::S("x")), ConfigError);
   EncryptedAttribute empty_context_key{.key_id = "alias/app", .context = {{"", "v"}}};
   EXPECT_THROW((void)fields->encrypt(empty_context_key, at(user1), AV::S("x")), ConfigError);
+}
+
+TEST_F(FieldEncryptorTest, Utf8CheckFollowsRust) {
+  const auto fields = make();
+  const auto f = field(EncryptionMode::kReadWrite, FieldFormat::kPydynox);
+  const std::string ascii(37, 'a');
+  for (const std::string& good :
+       {ascii, ascii + "\xc3\xa9", "\xf0\x9f\x94\x90" + ascii, ascii + "\xef\xbf\xbf",
+        std::string("\xf4\x8f\xbf\xbf")}) {
+    EXPECT_NO_THROW((void)fields->encrypt(f, at(user1), AV::S(good)));
+  }
+  for (const std::string& bad :
+       {ascii + "\x80", ascii + "\xc0\xaf", "\xe0\x80\xaf" + ascii, ascii + "\xed\xa0\x80",
+        std::string("\xf4\x90\x80\x80"), ascii + "\xc3", std::string("\xf8\x88\x80\x80\x80")}) {
+    EXPECT_THROW((void)fields->encrypt(f, at(user1), AV::S(bad)), EncryptionError);
+  }
 }
 
 TEST(FieldEncryptorStatic, RecognisesEncryptedValues) {
