@@ -21,6 +21,7 @@
 // Thread-safety: error objects are immutable values.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -101,9 +102,24 @@ class KmsError : public AwsError {
   explicit KmsError(AwsErrorInfo info) : AwsError("KMS", std::move(info)) {}
 };
 
+namespace aws {
+struct DynamoDbErrorDetails;  // defined in ddbcrypt/aws/dynamodb_client.h
+}  // namespace aws
+
 class DynamoDbError : public AwsError {
  public:
-  explicit DynamoDbError(AwsErrorInfo info) : AwsError("DynamoDB", std::move(info)) {}
+  explicit DynamoDbError(AwsErrorInfo info,
+                         std::shared_ptr<const aws::DynamoDbErrorDetails> details = nullptr)
+      : AwsError("DynamoDB", std::move(info)), details_(std::move(details)) {}
+
+  // The DynamoDB-specific members of the error body (CancellationReasons of a
+  // TransactionCanceledException, the Item of a ConditionalCheckFailedException), or null
+  // when the body had none. Include ddbcrypt/aws/dynamodb_client.h to read them.
+  const aws::DynamoDbErrorDetails* details() const noexcept { return details_.get(); }
+
+ private:
+  // Shared and immutable, so copying the exception stays cheap and cannot throw.
+  std::shared_ptr<const aws::DynamoDbErrorDetails> details_;
 };
 
 }  // namespace ddbcrypt
