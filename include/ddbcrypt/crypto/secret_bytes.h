@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <span>
 #include <vector>
@@ -39,8 +40,8 @@ class SecretBytes {
  public:
   // An empty secret.
   SecretBytes() = default;
-  // `size` bytes from the operating system's CSPRNG (RAND_bytes). Throws EncryptionError if
-  // the generator fails.
+  // `size` bytes from OpenSSL's CSPRNG (RAND_bytes). Throws EncryptionError if the generator
+  // fails.
   [[nodiscard]] static SecretBytes random(std::size_t size);
   // Copies `raw` into wiping storage. The caller remains responsible for wiping `raw`.
   [[nodiscard]] static SecretBytes copy_of(std::span<const std::uint8_t> raw);
@@ -64,8 +65,16 @@ class SecretBytes {
   // A secret of `size` zero bytes, to be filled through expose_secret_mutable().
   [[nodiscard]] static SecretBytes zeroed(std::size_t size);
 
+  // Keeps the first `size` bytes and wipes the rest, for outputs whose length is known only
+  // after they were written (key unwrap, RSA decryption). No-op if `size` >= size().
+  void truncate(std::size_t size) noexcept;
+
   // Constant-time equality (CRYPTO_memcmp); sizes are not secret.
   friend bool operator==(const SecretBytes& a, const SecretBytes& b) noexcept;
+
+  // Prints "SecretBytes(<n> bytes)", never the bytes, so a secret that reaches a log or a
+  // test failure message stays secret.
+  friend std::ostream& operator<<(std::ostream& out, const SecretBytes& secret);
 
  private:
   std::vector<std::uint8_t, detail::WipingAllocator<std::uint8_t>> bytes_;
