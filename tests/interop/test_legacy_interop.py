@@ -447,11 +447,13 @@ def test_tampered_ddbcrypt_item_is_rejected_by_reference(cli, materials):
     actions = actions_for("mixed", schema)
     item = fixed_items(schema)[0]
     stored = run_cli(cli, "encrypt", materials, schema, actions, [item])[0]
+    provider = materials.decrypting_provider()
+    untouched = {k: to_reference(v) for k, v in stored.items()}
+    decrypt_dynamodb_item(untouched, config(provider, schema, actions, untouched))
     stored["status"] = {"S": "tampered"}
     reference_item = {k: to_reference(v) for k, v in stored.items()}
     with pytest.raises((SignatureVerificationError, DecryptionError)):
-        decrypt_dynamodb_item(reference_item, config(materials.decrypting_provider(), schema,
-                                                     actions, reference_item))
+        decrypt_dynamodb_item(reference_item, config(provider, schema, actions, reference_item))
 
 
 def test_tampered_reference_item_is_rejected_by_ddbcrypt(cli, materials):
@@ -462,6 +464,8 @@ def test_tampered_reference_item_is_rejected_by_ddbcrypt(cli, materials):
     stored = encrypt_dynamodb_item(reference_item, config(materials.encrypting_provider(), schema,
                                                           actions, reference_item))
     stored = {k: from_reference(v) for k, v in stored.items()}
+    assert_same_items(run_cli(cli, "decrypt", materials, schema, actions, [stored]), [item],
+                      "ddbcrypt decrypt of the untampered item")
     stored["version"] = {"N": "2"}
     lines = json.dumps(stored) + "\n"
     proc = subprocess.run(
