@@ -15,7 +15,11 @@ data="$root/examples/data/orders.jsonl"
 cli="$root/build/ddbcrypt"
 py="$root/.venv/bin/python"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+  say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+  say() { printf '\n== %s\n' "$*"; }
+fi
 
 if [[ "${DDBCRYPT_SKIP_DEPS:-0}" != 1 ]]; then
   say "installing dependencies (fast when already present)"

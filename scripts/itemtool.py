@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Small helpers for the demo's DynamoDB-JSON lines (one item per line).
 
-    itemtool.py show FILE [--line N] [--clip N]   pretty-print item N (1-based), clipping
-                                                  long strings so ciphertext stays readable
+    itemtool.py show FILE [--line N] [--clip N]   print item N (1-based), one attribute a
+                                                  line, clipping long strings (ciphertext)
     itemtool.py same A B                          exit 0 if both files hold the same items:
                                                   sets compared unordered, numbers by value
 """
@@ -62,7 +62,10 @@ def main(argv=None):
 
     if args.action == "show":
         item = read_items(args.file)[args.line - 1]
-        print(json.dumps(clip(item, args.clip), indent=2, ensure_ascii=False, sort_keys=True))
+        width = max(len(name) for name in item)
+        for name in sorted(item):
+            value = json.dumps(clip(item[name], args.clip), ensure_ascii=False)
+            print("  %-*s  %s" % (width, name, value))
         return 0
     a, b = read_items(args.a), read_items(args.b)
     if len(a) != len(b):
