@@ -1,6 +1,8 @@
 // AES key wrap (RFC 3394): the RFC's vectors, round trips and tampering.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
+#include <memory>
 #include <string>
 
 #include "crypto/crypto_test_support.h"
@@ -65,6 +67,40 @@ TEST(AesKeyWrap, RoundTripsEveryKekAndKeySize) {
       const SecretBytes unwrapped = aes_key_unwrap(kek, wrapped);
       EXPECT_EQ(unwrapped.size(), key_size);
       EXPECT_TRUE(unwrapped == key) << kek_size << "/" << key_size;
+    }
+  }
+}
+
+// OpenSSL's own RFC 3394 cipher, as an independent implementation to compare against.
+Bytes openssl_wrap(const SecretBytes& kek, const SecretBytes& key) {
+  const std::string name = "AES-" + std::to_string(kek.size() * 8) + "-WRAP";
+  std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> cipher(
+      EVP_CIPHER_fetch(nullptr, name.c_str(), nullptr), &EVP_CIPHER_free);
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      &EVP_CIPHER_CTX_free);
+  Bytes out(key.size() + 8);
+  int written = 0;
+  int final_written = 0;
+  EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  if (!cipher || !ctx ||
+      EVP_EncryptInit_ex2(ctx.get(), cipher.get(), kek.expose_secret().data(), nullptr,
+                          nullptr) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out.data(), &written, key.expose_secret().data(),
+                        static_cast<int>(key.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + written, &final_written) != 1) {
+    ADD_FAILURE() << "OpenSSL " << name << " failed";
+  }
+  return out;
+}
+
+TEST(AesKeyWrap, AgreesWithOpensslsWrapCipherOnRandomKeys) {
+  for (int round = 0; round < 20; ++round) {
+    for (std::size_t kek_size : {16u, 24u, 32u}) {
+      const SecretBytes kek = SecretBytes::random(kek_size);
+      const SecretBytes key = SecretBytes::random(16 + 8 * static_cast<std::size_t>(round % 7));
+      const Bytes wrapped = aes_key_wrap(AesKey::create(kek.clone()), key);
+      EXPECT_EQ(wrapped, openssl_wrap(kek, key)) << kek_size << "/" << key.size();
+      EXPECT_TRUE(aes_key_unwrap(AesKey::create(kek.clone()), wrapped) == key);
     }
   }
 }
