@@ -162,6 +162,67 @@ std::optional<std::uint64_t> DecimalView::to_uint64() const noexcept {
   return magnitude_u64();
 }
 
+Decimal::Decimal(const DecimalView& view)
+    : negative_(view.negative()),
+      digits_(view.digits()),
+      exponent_(view.is_zero() ? 0
+                               : view.adjusted_exponent() -
+                                     static_cast<std::int64_t>(view.digit_count()) + 1) {}
+
+Decimal Decimal::parse(std::string_view text) { return Decimal(DecimalView::parse(text)); }
+
+Decimal Decimal::parse_dynamodb(std::string_view text) {
+  return Decimal(DecimalView::parse_dynamodb(text));
+}
+
+std::string Decimal::to_plain_string(bool keep_negative_zero) const {
+  if (is_zero()) return (negative_ && keep_negative_zero) ? "-0" : "0";
+  std::string out;
+  if (negative_) out.push_back('-');
+  const auto n = static_cast<std::int64_t>(digits_.size());
+  if (exponent_ >= 0) {
+    out += digits_;
+    out.append(static_cast<std::size_t>(exponent_), '0');
+  } else if (-exponent_ < n) {
+    const auto int_len = static_cast<std::size_t>(n + exponent_);
+    out.append(digits_, 0, int_len);
+    out.push_back('.');
+    out.append(digits_, int_len, std::string::npos);
+  } else {
+    out += "0.";
+    out.append(static_cast<std::size_t>(-exponent_ - n), '0');
+    out += digits_;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> Decimal::to_int64() const {
+  return DecimalView::parse(to_plain_string()).to_int64();
+}
+
+bool operator==(const Decimal& a, const Decimal& b) noexcept {
+  if (a.is_zero() || b.is_zero()) return a.is_zero() && b.is_zero();
+  return a.negative_ == b.negative_ && a.digits_ == b.digits_ && a.exponent_ == b.exponent_;
+}
+
+bool operator<(const Decimal& a, const Decimal& b) noexcept {
+  const int sa = a.is_zero() ? 0 : (a.negative_ ? -1 : 1);
+  const int sb = b.is_zero() ? 0 : (b.negative_ ? -1 : 1);
+  if (sa != sb) return sa < sb;
+  if (sa == 0) return false;
+  // Magnitudes: by the position of the leading digit, then digit by digit.
+  const auto lead_a = a.exponent_ + static_cast<std::int64_t>(a.digits_.size());
+  const auto lead_b = b.exponent_ + static_cast<std::int64_t>(b.digits_.size());
+  int magnitude = 0;
+  if (lead_a != lead_b) {
+    magnitude = lead_a < lead_b ? -1 : 1;
+  } else {
+    const int c = a.digits_.compare(b.digits_);
+    magnitude = c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  return sa > 0 ? magnitude < 0 : magnitude > 0;
+}
+
 double number_to_double(std::string_view text) {
   // from_chars follows strtod's grammar minus the leading '+', which DynamoDB allows.
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);

@@ -70,6 +70,37 @@ class DecimalView {
   std::int64_t adjusted_ = 0;
 };
 
+// The same number with its significant digits copied out, for code that keeps or prints a
+// normalized form (value = digits × 10^exponent). Prefer DecimalView where a view will do.
+class Decimal {
+ public:
+  // As DecimalView::parse / parse_dynamodb. Throw FormatError.
+  static Decimal parse(std::string_view text);
+  static Decimal parse_dynamodb(std::string_view text);
+
+  bool is_zero() const noexcept { return digits_.empty(); }
+  bool negative() const noexcept { return negative_; }  // also set for "-0"
+  // Significant digits without leading or trailing zeros ("" for zero).
+  const std::string& digits() const noexcept { return digits_; }
+  // value = digits × 10^exponent (0 for zero).
+  std::int64_t exponent() const noexcept { return exponent_; }
+
+  // Plain notation without exponent, trailing fractional zeros or leading zeros; zero is "0"
+  // and, when `keep_negative_zero`, "-0" for a negative zero (Python's behaviour).
+  std::string to_plain_string(bool keep_negative_zero = false) const;
+  std::optional<std::int64_t> to_int64() const;
+
+  friend bool operator==(const Decimal& a, const Decimal& b) noexcept;
+  friend bool operator<(const Decimal& a, const Decimal& b) noexcept;
+
+ private:
+  explicit Decimal(const DecimalView& view);
+
+  bool negative_ = false;
+  std::string digits_;
+  std::int64_t exponent_ = 0;
+};
+
 // The double nearest to a valid number text. Throws FormatError if it is not a number.
 double number_to_double(std::string_view number_text);
 
