@@ -2,148 +2,252 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <memory>
+#include <optional>
+
 #include "ddbcrypt/error.h"
+#include "item/json_path.h"
 
 namespace ddbcrypt {
 namespace {
 
 using simdjson::dom::element;
-using simdjson::dom::element_type;
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw FormatError("invalid DynamoDB JSON at " + path + ": " + what);
-}
+// Documents above this size get a parser of their own, so that one huge input does not pin
+// its buffers in the thread's reusable parser for the rest of the thread's life.
+constexpr std::size_t kReusableParserLimit = std::size_t{4} << 20;
 
-simdjson::dom::parser& thread_parser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
-}
+class Reader {
+ public:
+  AttributeValue value(element e);
+  Item item(element root);
 
-element parse_document(std::string_view json) {
-  element root;
-  const auto error = thread_parser().parse(json.data(), json.size()).get(root);
-  if (error) throw FormatError(std::string("invalid JSON: ") + simdjson::error_message(error));
-  return root;
-}
-
-std::string string_of(const element& e, const std::string& path, const char* what) {
-  std::string_view s;
-  if (e.get_string().get(s)) fail(path, std::string("expected a string for ") + what);
-  return std::string(s);
-}
-
-AttributeValue value_from(const element& e, const std::string& path);
-
-std::vector<std::string> strings_of(const element& e, const std::string& path, const char* tag) {
-  simdjson::dom::array array;
-  if (e.get_array().get(array)) fail(path, std::string("expected an array for ") + tag);
-  std::vector<std::string> out;
-  out.reserve(array.size());
-  std::size_t i = 0;
-  for (element member : array) {
-    out.push_back(string_of(member, path + "[" + std::to_string(i++) + "]", tag));
+ private:
+  [[noreturn]] void fail(std::string_view what) const {
+    throw FormatError("invalid DynamoDB JSON at " + path_.render() + ": " + std::string(what));
   }
-  return out;
-}
 
-Bytes binary_of(const element& e, const std::string& path) {
-  const std::string text = string_of(e, path, "B");
-  try {
-    return base64_decode(text);
-  } catch (const FormatError& error) {
-    fail(path, error.what());
-  }
-}
-
-AttributeValue value_from(const element& e, const std::string& path) {
-  simdjson::dom::object object;
-  if (e.get_object().get(object)) fail(path, "expected an object with one type tag");
-  if (object.size() != 1) fail(path, "expected exactly one type tag");
-  const auto field = *object.begin();
-  const std::string_view tag = field.key;
-  const element v = field.value;
-  const std::string inner = path + "." + std::string(tag);
-  try {
-    if (tag == "S") return AttributeValue::S(string_of(v, inner, "S"));
-    if (tag == "N") return AttributeValue::N(string_of(v, inner, "N"));
-    if (tag == "B") return AttributeValue::B(binary_of(v, inner));
-    if (tag == "SS") return AttributeValue::SS(strings_of(v, inner, "SS"));
-    if (tag == "NS") return AttributeValue::NS(strings_of(v, inner, "NS"));
-    if (tag == "BS") {
-      simdjson::dom::array array;
-      if (v.get_array().get(array)) fail(inner, "expected an array for BS");
-      std::vector<Bytes> members;
-      std::size_t i = 0;
-      for (element m : array) members.push_back(binary_of(m, inner + "[" + std::to_string(i++) + "]"));
-      return AttributeValue::BS(std::move(members));
+  // Runs a factory, re-throwing its FormatError (empty set, bad number, ...) with the path.
+  template <class Make>
+  AttributeValue checked(Make&& make) const {
+    try {
+      return make();
+    } catch (const FormatError& error) {
+      fail(error.what());
     }
-    if (tag == "M") {
-      simdjson::dom::object map;
-      if (v.get_object().get(map)) fail(inner, "expected an object for M");
+  }
+
+  std::string_view string_of(element e, std::string_view tag) const {
+    std::string_view s;
+    if (e.get_string().get(s)) fail("expected a string for " + std::string(tag));
+    return s;
+  }
+
+  Bytes binary_of(element e) const {
+    const std::string_view text = string_of(e, "B");
+    try {
+      return base64_decode(text);
+    } catch (const FormatError& error) {
+      fail(error.what());
+    }
+  }
+
+  simdjson::dom::array array_of(element e, std::string_view tag) const {
+    simdjson::dom::array array;
+    if (e.get_array().get(array)) fail("expected an array for " + std::string(tag));
+    return array;
+  }
+
+  std::vector<std::string> strings_of(element e, std::string_view tag) {
+    const simdjson::dom::array array = array_of(e, tag);
+    std::vector<std::string> out;
+    out.reserve(array.size());
+    std::size_t i = 0;
+    for (const element member : array) {
+      internal::JsonPathScope scope(path_, i++);
+      out.emplace_back(string_of(member, tag));
+    }
+    return out;
+  }
+
+  AttributeValue tagged(AttributeValue::Type type, element v);
+
+  internal::JsonPath path_;
+};
+
+std::optional<AttributeValue::Type> tag_type(std::string_view tag) {
+  using Type = AttributeValue::Type;
+  switch (tag.size()) {
+    case 1:
+      if (tag == "S") return Type::kS;
+      if (tag == "N") return Type::kN;
+      if (tag == "M") return Type::kM;
+      if (tag == "L") return Type::kL;
+      if (tag == "B") return Type::kB;
+      break;
+    case 2:
+      if (tag == "SS") return Type::kSS;
+      if (tag == "NS") return Type::kNS;
+      if (tag == "BS") return Type::kBS;
+      break;
+    case 4:
+      if (tag == "BOOL") return Type::kBool;
+      if (tag == "NULL") return Type::kNull;
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+AttributeValue Reader::value(element e) {
+  simdjson::dom::object object;
+  if (e.get_object().get(object)) fail("expected an object with one type tag");
+  if (object.size() != 1) fail("expected exactly one type tag");
+  const auto field = *object.begin();
+  const auto type = tag_type(field.key);
+  // The tag is not echoed: a misplaced document could put anything in that position.
+  if (!type) fail("unknown type tag (expected S, N, B, SS, NS, BS, M, L, BOOL or NULL)");
+  internal::JsonPathScope scope(path_, field.key);
+  return tagged(*type, field.value);
+}
+
+AttributeValue Reader::tagged(AttributeValue::Type type, element v) {
+  using Type = AttributeValue::Type;
+  const std::string_view tag = type_name(type);
+  switch (type) {
+    case Type::kS:
+      return AttributeValue::S(std::string(string_of(v, tag)));
+    case Type::kN: {
+      std::string text(string_of(v, tag));
+      return checked([&] { return AttributeValue::N(std::move(text)); });
+    }
+    case Type::kB:
+      return AttributeValue::B(binary_of(v));
+    case Type::kSS: {
+      auto members = strings_of(v, tag);
+      return checked([&] { return AttributeValue::SS(std::move(members)); });
+    }
+    case Type::kNS: {
+      auto members = strings_of(v, tag);
+      return checked([&] { return AttributeValue::NS(std::move(members)); });
+    }
+    case Type::kBS: {
+      const simdjson::dom::array array = array_of(v, tag);
+      std::vector<Bytes> members;
+      members.reserve(array.size());
+      std::size_t i = 0;
+      for (const element member : array) {
+        internal::JsonPathScope scope(path_, i++);
+        members.push_back(binary_of(member));
+      }
+      return checked([&] { return AttributeValue::BS(std::move(members)); });
+    }
+    case Type::kM: {
+      simdjson::dom::object object;
+      if (v.get_object().get(object)) fail("expected an object for M");
       AttributeValue::Map entries;
-      for (const auto entry : map) {
-        std::string key(entry.key);
-        const std::string entry_path = inner + "." + key;
-        if (!entries.emplace(key, value_from(entry.value, entry_path)).second) {
-          fail(entry_path, "duplicate map key");
-        }
+      for (const auto field : object) {
+        internal::JsonPathScope scope(path_, field.key);
+        // Reserve the name first: a duplicate is reported before its value is parsed.
+        auto [it, inserted] = entries.try_emplace(std::string(field.key));
+        if (!inserted) fail("duplicate map key");
+        it->second = value(field.value);
       }
       return AttributeValue::M(std::move(entries));
     }
-    if (tag == "L") {
-      simdjson::dom::array array;
-      if (v.get_array().get(array)) fail(inner, "expected an array for L");
+    case Type::kL: {
+      const simdjson::dom::array array = array_of(v, tag);
       AttributeValue::List list;
       list.reserve(array.size());
       std::size_t i = 0;
-      for (element m : array) list.push_back(value_from(m, inner + "[" + std::to_string(i++) + "]"));
+      for (const element member : array) {
+        internal::JsonPathScope scope(path_, i++);
+        list.push_back(value(member));
+      }
       return AttributeValue::L(std::move(list));
     }
-    if (tag == "BOOL") {
+    case Type::kBool: {
       bool b = false;
-      if (v.get_bool().get(b)) fail(inner, "expected true or false for BOOL");
+      if (v.get_bool().get(b)) fail("expected true or false for BOOL");
       return AttributeValue::Bool(b);
     }
-    if (tag == "NULL") {
+    case Type::kNull: {
       bool b = false;
-      if (v.get_bool().get(b) || !b) fail(inner, "NULL must be true");
+      if (v.get_bool().get(b) || !b) fail("NULL must be true");
       return AttributeValue::Null();
     }
-  } catch (const FormatError& error) {
-    const std::string message = error.what();
-    if (message.rfind("invalid DynamoDB JSON", 0) == 0) throw;
-    fail(inner, message);
   }
-  fail(path, "unknown type tag \"" + std::string(tag.substr(0, 16)) + "\"");
+  fail("unknown type");
 }
 
-Item item_from(const element& root) {
+Item Reader::item(element root) {
   simdjson::dom::object object;
-  if (root.get_object().get(object)) fail("$", "an item must be a JSON object");
+  if (root.get_object().get(object)) fail("an item must be a JSON object");
   Item item;
   for (const auto field : object) {
-    std::string name(field.key);
-    const std::string path = "$." + name;
-    if (!item.emplace(name, value_from(field.value, path)).second) {
-      fail(path, "duplicate attribute name");
-    }
+    internal::JsonPathScope scope(path_, field.key);
+    auto [it, inserted] = item.try_emplace(std::string(field.key));
+    if (!inserted) fail("duplicate attribute name");
+    it->second = value(field.value);
   }
   return item;
+}
+
+// Parses `json` and hands its root to `use` while the parser that owns it is alive.
+template <class Use>
+auto with_document(std::string_view json, Use&& use) {
+  thread_local simdjson::dom::parser reusable;
+  std::unique_ptr<simdjson::dom::parser> own;
+  simdjson::dom::parser* parser = &reusable;
+  if (json.size() > kReusableParserLimit) {
+    own = std::make_unique<simdjson::dom::parser>();
+    parser = own.get();
+  }
+  element root;
+  if (const auto error = parser->parse(json.data(), json.size()).get(root)) {
+    // simdjson's messages describe the syntax error without quoting the input.
+    throw FormatError(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
+  return use(root);
+}
+
+constexpr std::array<bool, 256> kNeedsEscape = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}();
+
+void append_quoted_number(std::string& out, std::string_view number_text) {
+  // Number text is validated on construction and never needs escaping.
+  out += '"';
+  out += number_text;
+  out += '"';
 }
 
 }  // namespace
 
 AttributeValue parse_attribute_value_json(std::string_view json) {
-  return value_from(parse_document(json), "$");
+  return with_document(json, [](element root) { return Reader().value(root); });
 }
 
-Item parse_item_json(std::string_view json) { return item_from(parse_document(json)); }
+Item parse_item_json(std::string_view json) {
+  return with_document(json, [](element root) { return Reader().item(root); });
+}
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
+  out.reserve(out.size() + text.size() + 2);
+  out += '"';
+  std::size_t run_begin = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!kNeedsEscape[c]) continue;
+    out.append(text.data() + run_begin, i - run_begin);
+    run_begin = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -166,29 +270,18 @@ void append_json_string(std::string& out, std::string_view text) {
       case '\f':
         out += "\\f";
         break;
-      default:
-        if (u < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 15]);
-        } else {
-          out.push_back(c);
-        }
+      default: {
+        const char escape[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(escape, sizeof(escape));
+      }
     }
   }
-  out.push_back('"');
+  out.append(text.data() + run_begin, text.size() - run_begin);
+  out += '"';
 }
 
 void append_json(std::string& out, const AttributeValue& value) {
   using Type = AttributeValue::Type;
-  auto string_array = [&out](const std::vector<std::string>& members) {
-    out.push_back('[');
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      if (i != 0) out.push_back(',');
-      append_json_string(out, members[i]);
-    }
-    out.push_back(']');
-  };
   switch (value.type()) {
     case Type::kS:
       out += "{\"S\":";
@@ -196,46 +289,61 @@ void append_json(std::string& out, const AttributeValue& value) {
       break;
     case Type::kN:
       out += "{\"N\":";
-      append_json_string(out, value.as_n());
+      append_quoted_number(out, value.as_n());
       break;
     case Type::kB:
       out += "{\"B\":\"";
       out += base64_encode(value.as_b());
-      out.push_back('"');
+      out += '"';
       break;
-    case Type::kSS:
-      out += "{\"SS\":";
-      string_array(value.as_ss());
-      break;
-    case Type::kNS:
-      out += "{\"NS\":";
-      string_array(value.as_ns());
-      break;
-    case Type::kBS: {
-      out += "{\"BS\":[";
-      const auto& members = value.as_bs();
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        out.push_back('"');
-        out += base64_encode(members[i]);
-        out.push_back('"');
+    case Type::kSS: {
+      out += "{\"SS\":[";
+      bool first = true;
+      for (const auto& member : value.as_ss()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, member);
       }
-      out.push_back(']');
+      out += ']';
       break;
     }
-    case Type::kM: {
+    case Type::kNS: {
+      out += "{\"NS\":[";
+      bool first = true;
+      for (const auto& member : value.as_ns()) {
+        if (!first) out += ',';
+        first = false;
+        append_quoted_number(out, member);
+      }
+      out += ']';
+      break;
+    }
+    case Type::kBS: {
+      out += "{\"BS\":[";
+      bool first = true;
+      for (const auto& member : value.as_bs()) {
+        if (!first) out += ',';
+        first = false;
+        out += '"';
+        out += base64_encode(member);
+        out += '"';
+      }
+      out += ']';
+      break;
+    }
+    case Type::kM:
       out += "{\"M\":";
       append_json(out, value.as_m());
       break;
-    }
     case Type::kL: {
       out += "{\"L\":[";
-      const auto& list = value.as_l();
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        append_json(out, list[i]);
+      bool first = true;
+      for (const auto& element : value.as_l()) {
+        if (!first) out += ',';
+        first = false;
+        append_json(out, element);
       }
-      out.push_back(']');
+      out += ']';
       break;
     }
     case Type::kBool:
@@ -245,20 +353,20 @@ void append_json(std::string& out, const AttributeValue& value) {
       out += "{\"NULL\":true";
       break;
   }
-  out.push_back('}');
+  out += '}';
 }
 
 void append_json(std::string& out, const Item& item) {
-  out.push_back('{');
+  out += '{';
   bool first = true;
   for (const auto& [name, value] : item) {
-    if (!first) out.push_back(',');
+    if (!first) out += ',';
     first = false;
     append_json_string(out, name);
-    out.push_back(':');
+    out += ':';
     append_json(out, value);
   }
-  out.push_back('}');
+  out += '}';
 }
 
 std::string to_json(const AttributeValue& value) {

@@ -2,52 +2,42 @@
 
 #include <simdjson.h>
 
-#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <limits>
 
 #include "ddbcrypt/item/dynamodb_json.h"
 #include "item/decimal.h"
+#include "item/json_path.h"
 
 namespace ddbcrypt {
 namespace detail {
 
 std::int64_t number_to_int64(const std::string& text) {
-  if (auto v = internal::Decimal::parse(text).to_int64()) return *v;
+  if (auto v = internal::DecimalView::parse(text).to_int64()) return *v;
   throw FormatError("number is not an integer that fits in 64 bits");
 }
 
 std::uint64_t number_to_uint64(const std::string& text) {
-  const auto d = internal::Decimal::parse(text);
-  if (d.is_zero()) return 0;
-  if (d.negative() || d.exponent() < 0) {
-    throw FormatError("number is not a non-negative integer");
-  }
-  const std::string plain = d.to_plain_string();
-  std::uint64_t out = 0;
-  const auto [ptr, ec] = std::from_chars(plain.data(), plain.data() + plain.size(), out);
-  if (ec != std::errc() || ptr != plain.data() + plain.size()) {
-    throw FormatError("number does not fit in 64 unsigned bits");
-  }
-  return out;
+  if (auto v = internal::DecimalView::parse(text).to_uint64()) return *v;
+  throw FormatError("number is not a non-negative integer that fits in 64 bits");
 }
 
-double number_to_double(const std::string& text) {
-  double out = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    throw FormatError("number is not representable as a double");
+double number_to_double(const std::string& text) { return internal::number_to_double(text); }
+
+float number_to_float(const std::string& text) {
+  const double value = internal::number_to_double(text);
+  // Converting a double beyond float's range is undefined behaviour, so refuse it.
+  if (std::fabs(value) > static_cast<double>(std::numeric_limits<float>::max())) {
+    throw FormatError("number out of range for float");
   }
-  return out;
+  return static_cast<float>(value);
 }
 
 std::string number_text(std::int64_t value) { return std::to_string(value); }
 std::string number_text(std::uint64_t value) { return std::to_string(value); }
-std::string number_text(double value) {
-  if (!std::isfinite(value)) throw FormatError("NaN and infinity are not DynamoDB numbers");
-  char buffer[64];
-  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  return std::string(buffer, result.ptr);
-}
+std::string number_text(double value) { return internal::double_to_text(value); }
+std::string number_text(float value) { return internal::float_to_text(value); }
 
 }  // namespace detail
 
@@ -55,95 +45,145 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw FormatError("invalid native JSON at " + path + ": " + what);
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+// RFC 8259's number grammar. On-Demand hands numbers over unchecked when read as raw text,
+// and DynamoDB's grammar is looser ("+1", "01", "1."), so the JSON rules are checked here.
+bool is_json_number(std::string_view t) noexcept {
+  std::size_t i = 0;
+  const std::size_t n = t.size();
+  if (i < n && t[i] == '-') ++i;
+  if (i >= n) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else if (is_digit(t[i])) {
+    while (i < n && is_digit(t[i])) ++i;
+  } else {
+    return false;
+  }
+  if (i < n && t[i] == '.') {
+    const std::size_t begin = ++i;
+    while (i < n && is_digit(t[i])) ++i;
+    if (i == begin) return false;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    const std::size_t begin = i;
+    while (i < n && is_digit(t[i])) ++i;
+    if (i == begin) return false;
+  }
+  return i == n;
 }
 
-AttributeValue native_value(od::value value, const std::string& path) {
+class NativeReader {
+ public:
+  AttributeValue value(od::value v);
+
+ private:
+  [[noreturn]] void fail(std::string_view what) const {
+    throw FormatError("invalid native JSON at " + path_.render() + ": " + std::string(what));
+  }
+
+  AttributeValue number(od::value v);
+
+  internal::JsonPath path_;
+};
+
+AttributeValue NativeReader::number(od::value v) {
+  std::string_view raw = v.raw_json_token();
+  // The raw token runs up to the next structural character, so it may carry whitespace.
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                          raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  if (!is_json_number(raw)) fail("malformed number");
+  try {
+    return AttributeValue::N(std::string(raw));
+  } catch (const FormatError& error) {
+    fail(error.what());
+  }
+}
+
+AttributeValue NativeReader::value(od::value v) {
   od::json_type type;
-  if (value.type().get(type)) fail(path, "malformed JSON");
+  if (v.type().get(type)) fail("malformed JSON");
   switch (type) {
     case od::json_type::string: {
       std::string_view s;
-      if (value.get_string().get(s)) fail(path, "malformed string");
+      if (v.get_string().get(s)) fail("malformed string");
       return AttributeValue::S(std::string(s));
     }
-    case od::json_type::number: {
-      std::string_view raw = value.raw_json_token();
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                              raw.back() == '\t')) {
-        raw.remove_suffix(1);
-      }
-      try {
-        return AttributeValue::N(std::string(raw));
-      } catch (const FormatError& e) {
-        fail(path, e.what());
-      }
-    }
+    case od::json_type::number:
+      return number(v);
     case od::json_type::boolean: {
       bool b = false;
-      if (value.get_bool().get(b)) fail(path, "malformed boolean");
+      if (v.get_bool().get(b)) fail("malformed boolean");
       return AttributeValue::Bool(b);
     }
-    case od::json_type::null:
-      if (!value.is_null()) fail(path, "malformed null");
+    case od::json_type::null: {
+      bool is_null = false;
+      if (v.is_null().get(is_null) || !is_null) fail("malformed null");
       return AttributeValue::Null();
+    }
     case od::json_type::array: {
       od::array array;
-      if (value.get_array().get(array)) fail(path, "malformed array");
+      if (v.get_array().get(array)) fail("malformed array");
       AttributeValue::List list;
       std::size_t i = 0;
       for (auto element : array) {
-        od::value v;
-        const std::string p = path + "[" + std::to_string(i++) + "]";
-        if (element.get(v)) fail(p, "malformed JSON");
-        list.push_back(native_value(v, p));
+        internal::JsonPathScope scope(path_, i++);
+        od::value child;
+        if (element.get(child)) fail("malformed JSON");
+        list.push_back(value(child));
       }
       return AttributeValue::L(std::move(list));
     }
     case od::json_type::object: {
       od::object object;
-      if (value.get_object().get(object)) fail(path, "malformed object");
+      if (v.get_object().get(object)) fail("malformed object");
       AttributeValue::Map map;
       for (auto field : object) {
         std::string_view key;
-        if (field.unescaped_key().get(key)) fail(path, "malformed key");
-        std::string name(key);
-        od::value v;
-        const std::string p = path + "." + name;
-        if (field.value().get(v)) fail(p, "malformed JSON");
-        if (!map.emplace(name, native_value(v, p)).second) fail(p, "duplicate key");
+        if (field.unescaped_key().get(key)) fail("malformed key");
+        internal::JsonPathScope scope(path_, key);
+        auto [it, inserted] = map.try_emplace(std::string(key));
+        if (!inserted) fail("duplicate key");
+        od::value child;
+        if (field.value().get(child)) fail("malformed JSON");
+        it->second = value(child);
       }
       return AttributeValue::M(std::move(map));
     }
   }
-  fail(path, "unsupported JSON value");
+  fail("unsupported JSON value");
 }
 
-// Parses `[json]` so that scalars and containers alike arrive as an array element, which
-// On-Demand handles uniformly (a scalar document is a special case there).
+// Parses `json` as one native JSON value. The text is wrapped as `[json]` so that scalars and
+// containers alike arrive as an array element, which On-Demand handles uniformly (a scalar
+// document is a special case there); the wrapping copy also supplies simdjson's padding.
 AttributeValue parse_native(std::string_view json) {
-  std::string wrapped;
-  wrapped.reserve(json.size() + 2 + simdjson::SIMDJSON_PADDING);
-  wrapped.push_back('[');
-  wrapped.append(json);
-  wrapped.push_back(']');
-  const simdjson::padded_string padded(wrapped);
+  simdjson::padded_string padded(json.size() + 2);
+  if (padded.data() == nullptr) throw FormatError("invalid JSON: document too large");
+  padded.data()[0] = '[';
+  if (!json.empty()) std::memcpy(padded.data() + 1, json.data(), json.size());
+  padded.data()[json.size() + 1] = ']';
+
   thread_local od::parser parser;
   od::document doc;
-  if (parser.iterate(padded).get(doc)) throw FormatError("invalid JSON");
+  if (const auto error = parser.iterate(padded).get(doc)) {
+    throw FormatError(std::string("invalid JSON: ") + simdjson::error_message(error));
+  }
   od::array array;
   if (doc.get_array().get(array)) throw FormatError("invalid JSON");
   std::optional<AttributeValue> result;
-  try {
-    for (auto element : array) {
-      od::value v;
-      if (element.get(v)) throw FormatError("invalid JSON");
-      if (result) throw FormatError("invalid JSON: more than one value");
-      result = native_value(v, "$");
+  for (auto element : array) {
+    od::value v;
+    if (const auto error = element.get(v)) {
+      throw FormatError(std::string("invalid JSON: ") + simdjson::error_message(error));
     }
-  } catch (const simdjson::simdjson_error&) {
-    throw FormatError("invalid JSON");
+    if (result) throw FormatError("invalid JSON: more than one value");
+    result = NativeReader().value(v);
   }
   if (!result) throw FormatError("invalid JSON: no value");
   // On-Demand stops after the value it was asked for; anything left is trailing content.
@@ -153,6 +193,21 @@ AttributeValue parse_native(std::string_view json) {
   return std::move(*result);
 }
 
+void append_native(std::string& out, const AttributeValue& value);
+
+void append_native_map(std::string& out, const AttributeValue::Map& map) {
+  out += '{';
+  bool first = true;
+  for (const auto& [name, v] : map) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, name);
+    out += ':';
+    append_native(out, v);
+  }
+  out += '}';
+}
+
 void append_native(std::string& out, const AttributeValue& value) {
   using Type = AttributeValue::Type;
   switch (value.type()) {
@@ -160,55 +215,60 @@ void append_native(std::string& out, const AttributeValue& value) {
       append_json_string(out, value.as_s());
       break;
     case Type::kN:
-      out += value.as_n();
+      internal::append_json_number(out, value.as_n());
       break;
     case Type::kB:
-      append_json_string(out, base64_encode(value.as_b()));
+      out += '"';
+      out += base64_encode(value.as_b());
+      out += '"';
       break;
-    case Type::kSS:
-    case Type::kNS: {
-      const bool numbers = value.type() == Type::kNS;
-      const auto& members = numbers ? value.as_ns() : value.as_ss();
-      out.push_back('[');
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        if (numbers) out += members[i];
-        else append_json_string(out, members[i]);
+    case Type::kSS: {
+      out += '[';
+      bool first = true;
+      for (const auto& member : value.as_ss()) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, member);
       }
-      out.push_back(']');
+      out += ']';
+      break;
+    }
+    case Type::kNS: {
+      out += '[';
+      bool first = true;
+      for (const auto& member : value.as_ns()) {
+        if (!first) out += ',';
+        first = false;
+        internal::append_json_number(out, member);
+      }
+      out += ']';
       break;
     }
     case Type::kBS: {
-      out.push_back('[');
-      const auto& members = value.as_bs();
-      for (std::size_t i = 0; i < members.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        append_json_string(out, base64_encode(members[i]));
-      }
-      out.push_back(']');
-      break;
-    }
-    case Type::kM: {
-      out.push_back('{');
+      out += '[';
       bool first = true;
-      for (const auto& [k, v] : value.as_m()) {
-        if (!first) out.push_back(',');
+      for (const auto& member : value.as_bs()) {
+        if (!first) out += ',';
         first = false;
-        append_json_string(out, k);
-        out.push_back(':');
-        append_native(out, v);
+        out += '"';
+        out += base64_encode(member);
+        out += '"';
       }
-      out.push_back('}');
+      out += ']';
       break;
     }
+    case Type::kM:
+      append_native_map(out, value.as_m());
+      break;
     case Type::kL: {
-      out.push_back('[');
-      const auto& list = value.as_l();
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        if (i != 0) out.push_back(',');
-        append_native(out, list[i]);
+      out += '[';
+      bool first = true;
+      for (const auto& element : value.as_l()) {
+        if (!first) out += ',';
+        first = false;
+        append_native(out, element);
       }
-      out.push_back(']');
+      out += ']';
       break;
     }
     case Type::kBool:
@@ -240,16 +300,7 @@ std::string to_native_json(const AttributeValue& value) {
 
 std::string to_native_json(const Item& item) {
   std::string out;
-  out.push_back('{');
-  bool first = true;
-  for (const auto& [k, v] : item) {
-    if (!first) out.push_back(',');
-    first = false;
-    append_json_string(out, k);
-    out.push_back(':');
-    append_native(out, v);
-  }
-  out.push_back('}');
+  append_native_map(out, item);
   return out;
 }
 

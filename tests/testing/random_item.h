@@ -1,6 +1,17 @@
-// Seeded random DynamoDB items for property tests: all ten types, nested maps and lists,
-// unicode names and strings (including 4-byte UTF-8), numbers of up to 28 significant digits
-// in varied spellings, binary with zero bytes.
+// Seeded random DynamoDB items for property tests (round trips through JSON, the legacy
+// format, the encryptor).
+//
+// Every item is valid for DynamoDB: all ten types, maps and lists nested up to
+// `max_depth` levels, unicode names and strings (2-, 3- and 4-byte UTF-8, quotes,
+// backslashes, control characters), empty strings and binaries, binary with zero bytes, and
+// numbers of up to `max_number_digits` significant digits in varied spellings ("12.50",
+// "0.00031", "4.5E+17", "-9E-130", "1000000"), including values near DynamoDB's range
+// limits. Negative zero is never produced: the reference libraries disagree on how to
+// spell it, which would make round trips depend on the dialect rather than on the code.
+//
+// The same seed gives the same items, so a failing case can be replayed:
+//   std::mt19937_64 rng(seed);
+//   const Item item = testing::random_item(rng);
 #pragma once
 
 #include <random>
@@ -11,17 +22,21 @@
 namespace ddbcrypt::testing {
 
 struct RandomItemOptions {
-  int max_attributes = 12;
-  int max_depth = 3;
-  int max_collection_size = 5;
+  int max_attributes = 12;       // top-level attributes per item (at least 1)
+  int max_depth = 3;             // M/L nesting levels; 0 gives scalars and sets only
+  int max_collection_size = 5;   // members of sets, maps and lists
+  int max_string_length = 20;    // characters (not bytes) of S values and SS members
+  int max_binary_length = 40;    // bytes of B values and BS members
+  int max_number_digits = 28;    // significant digits (28 is where Python's context rounds)
 };
 
+// One value whose M/L nesting, counted from `depth`, stays within options.max_depth.
 AttributeValue random_value(std::mt19937_64& rng, const RandomItemOptions& options = {},
                             int depth = 0);
+// A non-empty attribute name, sometimes ASCII, sometimes with multi-byte UTF-8.
 std::string random_name(std::mt19937_64& rng);
-// A DynamoDB number text with up to 28 significant digits (the range both reference
-// libraries normalize identically).
-std::string random_number(std::mt19937_64& rng);
+// A valid DynamoDB number text with 1..max_digits significant digits.
+std::string random_number(std::mt19937_64& rng, int max_digits = 28);
 Item random_item(std::mt19937_64& rng, const RandomItemOptions& options = {});
 
 }  // namespace ddbcrypt::testing

@@ -19,11 +19,13 @@
 // Thread-safety: a value type; const access from several threads is safe.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -73,9 +75,21 @@ class AttributeValue {
   [[nodiscard]] static AttributeValue Null();
 
   // Number conveniences: exact decimal text of the integer / shortest round-trip text of the
-  // double (throws FormatError for NaN and infinities, which DynamoDB cannot store).
+  // double (throws FormatError for NaN and infinities, which DynamoDB cannot store, and for
+  // magnitudes outside DynamoDB's range).
   [[nodiscard]] static AttributeValue N(std::int64_t value);
+  [[nodiscard]] static AttributeValue N(std::uint64_t value);
   [[nodiscard]] static AttributeValue N(double value);
+  // Other integer types (int, unsigned, long long, ...), so that N(42) is not ambiguous.
+  template <std::integral T>
+    requires(!std::same_as<T, bool>)
+  [[nodiscard]] static AttributeValue N(T value) {
+    if constexpr (std::is_signed_v<T>) {
+      return N(static_cast<std::int64_t>(value));
+    } else {
+      return N(static_cast<std::uint64_t>(value));
+    }
+  }
 
   // Sets with members that are only checked for DynamoDB's rules by `validate()`. Used by
   // the legacy deserializer, which must reproduce whatever the reference libraries wrote
@@ -101,7 +115,8 @@ class AttributeValue {
   Map& mutable_m();
   List& mutable_l();
 
-  // Number conversions; FormatError if not N or not representable.
+  // Number conversions; FormatError if not N or not representable (as_int64: not an
+  // integer or outside int64_t; as_double: the nearest double, which may round).
   std::int64_t as_int64() const;
   double as_double() const;
 

@@ -63,17 +63,24 @@ inline constexpr bool kIsNumber =
 template <class T>
 inline constexpr bool kDependentFalse = false;
 
-// Exact conversions used by from_attribute; throw FormatError when out of range.
+// Exact conversions used by from_attribute; throw FormatError when out of range. Floating
+// results are the nearest representable value; a magnitude beyond the type's range throws.
 std::int64_t number_to_int64(const std::string& text);
 std::uint64_t number_to_uint64(const std::string& text);
 double number_to_double(const std::string& text);
+float number_to_float(const std::string& text);
+// Exact integer text; shortest text that reads back as the same float or double (so 0.1f is
+// "0.1", not the digits of its double widening). NaN and infinities throw FormatError.
 std::string number_text(std::int64_t value);
 std::string number_text(std::uint64_t value);
 std::string number_text(double value);
+std::string number_text(float value);
 
 template <class T>
 std::string number_text_of(T value) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_same_v<T, float>) {
+    return number_text(value);
+  } else if constexpr (std::is_floating_point_v<T>) {
     return number_text(static_cast<double>(value));
   } else if constexpr (std::is_signed_v<T>) {
     return number_text(static_cast<std::int64_t>(value));
@@ -84,7 +91,9 @@ std::string number_text_of(T value) {
 
 template <class T>
 T number_from_text(const std::string& text) {
-  if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_same_v<T, float>) {
+    return number_to_float(text);
+  } else if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(number_to_double(text));
   } else if constexpr (std::is_signed_v<T>) {
     const std::int64_t v = number_to_int64(text);
