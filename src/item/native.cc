@@ -76,6 +76,10 @@ bool is_json_number(std::string_view t) noexcept {
   return i == n;
 }
 
+// On-Demand does not bound nesting, and the reader recurses once per level; the bound is the
+// one the DOM parser applies to DynamoDB JSON.
+constexpr int kMaxNativeDepth = 1024;
+
 class NativeReader {
  public:
   AttributeValue value(od::value v);
@@ -86,8 +90,12 @@ class NativeReader {
   }
 
   AttributeValue number(od::value v);
+  void enter() {
+    if (++depth_ > kMaxNativeDepth) fail("nested more than 1024 levels deep");
+  }
 
   internal::JsonPath path_;
+  int depth_ = 0;
 };
 
 AttributeValue NativeReader::number(od::value v) {
@@ -129,6 +137,7 @@ AttributeValue NativeReader::value(od::value v) {
     case od::json_type::array: {
       od::array array;
       if (v.get_array().get(array)) fail("malformed array");
+      enter();
       AttributeValue::List list;
       std::size_t i = 0;
       for (auto element : array) {
@@ -137,11 +146,13 @@ AttributeValue NativeReader::value(od::value v) {
         if (element.get(child)) fail("malformed JSON");
         list.push_back(value(child));
       }
+      --depth_;
       return AttributeValue::L(std::move(list));
     }
     case od::json_type::object: {
       od::object object;
       if (v.get_object().get(object)) fail("malformed object");
+      enter();
       AttributeValue::Map map;
       for (auto field : object) {
         std::string_view key;
@@ -153,6 +164,7 @@ AttributeValue NativeReader::value(od::value v) {
         if (field.value().get(child)) fail("malformed JSON");
         it->second = value(child);
       }
+      --depth_;
       return AttributeValue::M(std::move(map));
     }
   }

@@ -6,8 +6,10 @@
 //
 // An item is a JSON object mapping attribute names to such values. Parsing is strict:
 // exactly one type tag per value, correct JSON types for each tag, valid base64 and numbers,
-// non-empty duplicate-free sets. Errors are FormatError with a JSON path
-// ("$.address.M.zip: expected a string for N") and never echo values.
+// non-empty duplicate-free sets, no duplicate names, no trailing content, at most 1024 levels of
+// JSON nesting. Errors are FormatError with a JSON path
+// ("invalid DynamoDB JSON at $.address.M.zip.N: expected a string for N") and never echo
+// values.
 //
 // Writing produces compact JSON with members in map order; sets keep their member order.
 //
