@@ -7,10 +7,15 @@
 //       .request_timeout = std::chrono::seconds(3),
 //   });
 //
-// Unset fields are resolved the way the AWS SDKs do (spec/aws-wire.md §8): region from
-// AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`; endpoint from
-// AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's endpoint_url, then
-// https://<service>.<region>.amazonaws.com.
+// Unset fields are resolved the way the AWS SDKs do (spec/aws-wire.md §8) when a client is
+// built: region from AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region`; endpoint
+// from AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_DYNAMODB, _KMS, _DYNAMODB_STREAMS),
+// AWS_ENDPOINT_URL, the profile's `services` section, the profile's endpoint_url, then
+// https://<service>.<region>.amazonaws.com (or the partition's suffix, e.g. .amazonaws.com.cn;
+// AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT select those variants);
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores the environment and profile URLs. The
+// profile is `profile`, else AWS_PROFILE, else "default"; a named profile must exist.
+// Credentials: `credentials_provider`, else the default chain.
 #pragma once
 
 #include <chrono>
@@ -50,5 +55,13 @@ struct ClientConfig {
   // Shared HTTP connection pool; null: the process-wide default transport.
   std::shared_ptr<HttpTransport> transport;
 };
+
+// The default credential chain (see credentials.h) configured from `config`: `profile`
+// selects the shared-file profile, `region` is the STS region for web identity, and
+// `transport` and `verify_tls` carry the STS, container and instance-metadata requests.
+// `credentials_provider` and `endpoint_override` are not used: the override addresses the
+// client's own service, never STS. Looks for credentials on the first credentials() call.
+[[nodiscard]] std::shared_ptr<CredentialsProvider> make_default_credentials_provider(
+    const ClientConfig& config);
 
 }  // namespace ddbcrypt::aws

@@ -7,13 +7,23 @@
 //
 //   1. environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)
 //   2. shared files: AWS_SHARED_CREDENTIALS_FILE / ~/.aws/credentials and AWS_CONFIG_FILE /
-//      ~/.aws/config, profile AWS_PROFILE or "default", including credential_process
-//   3. web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) through STS
+//      ~/.aws/config, profile AWS_PROFILE or "default" (the credentials file wins key by
+//      key), static keys or else credential_process
+//   3. web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or the profile's
+//      web_identity_token_file + role_arn) through STS AssumeRoleWithWebIdentity
 //   4. container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI)
-//   5. EC2 instance metadata (IMDSv2)
+//   5. EC2 instance metadata (IMDSv2, falling back to v1), unless AWS_EC2_METADATA_DISABLED
 //
-// When no source has credentials the chain throws ConfigError listing every source it tried
-// and why each was skipped. Explicit credentials in code: `make_static_credentials_provider`.
+// The chain resolves on its first credentials() call and then keeps the winning source.
+// Temporary credentials are refreshed from 15 minutes before their expiry by one caller
+// while the others keep using them; from 10 minutes before, callers wait for the refresh.
+// A source that is configured but fails (half a key pair, a failing credential_process, an
+// STS refusal) is an error rather than a reason to try the next source. When no source has
+// credentials the chain throws ConfigError listing every source it tried and why each was
+// skipped. Explicit credentials in code: `make_static_credentials_provider`.
+//
+// Role assumption with source_profile / credential_source and SSO profiles are not supported:
+// such a profile is a ConfigError.
 //
 // Thread-safety: providers are shared between threads; `credentials()` may be called
 // concurrently and refreshes at most once at a time.
@@ -66,10 +76,18 @@ class CredentialsProvider {
   virtual ~CredentialsProvider() = default;
   // Current credentials; throws ConfigError when none can be found or refreshed.
   [[nodiscard]] virtual Credentials credentials() const = 0;
+  // Marks cached temporary credentials as stale, so the next credentials() fetches new ones.
+  // A client calls it once when a service rejects a request with ExpiredTokenException
+  // (spec/aws-wire.md §7.9), then retries. Providers without a cache ignore it.
+  virtual void invalidate() const {}
 };
 
+// Always returns `credentials`. ConfigError when the access key id or the secret is empty.
 [[nodiscard]] std::shared_ptr<CredentialsProvider> make_static_credentials_provider(
     Credentials credentials);
+// The default chain with default settings: profile from AWS_PROFILE, the process-wide HTTP
+// transport. See also make_default_credentials_provider(const ClientConfig&) in
+// client_config.h. Looks for credentials on the first credentials() call, not here.
 [[nodiscard]] std::shared_ptr<CredentialsProvider> make_default_credentials_provider();
 
 }  // namespace ddbcrypt::aws
