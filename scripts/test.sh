@@ -67,6 +67,8 @@ quiet() {
   fi
 }
 
+# configure_and_build DIR [CMAKE_ARGS...]; DDBCRYPT_BUILD_TARGETS=unit builds only the CLI and
+# the unit-test binaries (what the sanitizer run uses), not the stand-in test binaries.
 configure_and_build() {
   local dir="$1"
   shift
@@ -80,9 +82,14 @@ configure_and_build() {
     # Clones in different directories share cache entries.
     export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
   fi
-  quiet "$dir/configure.log" cmake -S . -B "$dir" -G Ninja "${launcher[@]}" "$@" &&
-    quiet "$dir/build.log" cmake --build "$dir" -j "$jobs" &&
-    printf 'built %s\n' "$dir"
+  quiet "$dir/configure.log" cmake -S . -B "$dir" -G Ninja "${launcher[@]}" "$@" || return
+  local targets=()
+  if [[ "${DDBCRYPT_BUILD_TARGETS:-all}" == unit ]]; then
+    targets=(--target ddbcrypt_cli $(ninja -C "$dir" -t targets all |
+      sed -n 's/^\([a-z_]*_tests\): phony$/\1/p' | grep -vxE 'cmake_.*|integration_tests|interop_tests'))
+  fi
+  quiet "$dir/build.log" cmake --build "$dir" -j "$jobs" "${targets[@]}" &&
+    printf 'built %s %s\n' "$dir" "${targets[*]}"
 }
 
 run_ctest() {
@@ -152,7 +159,7 @@ fi
 if [[ "${DDBCRYPT_SKIP_ASAN:-0}" != 1 ]]; then
   export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-  if step "ASan+UBSan build (build-asan/)" configure_and_build build-asan \
+  if DDBCRYPT_BUILD_TARGETS=unit step "ASan+UBSan build (build-asan/)" configure_and_build build-asan \
       -DCMAKE_BUILD_TYPE=Debug -DDDBCRYPT_SANITIZE=ON -DDDBCRYPT_BUILD_BENCHMARKS=OFF \
       -DDDBCRYPT_BUILD_EXAMPLES=OFF; then
     step "unit tests under ASan+UBSan" run_ctest build-asan unit
