@@ -1,6 +1,7 @@
 // encrypt_item / decrypt_item (spec §7, §10).
 #include "ddbcrypt/encryptor/item_encryptor.h"
 
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -109,12 +110,13 @@ Item encrypt_impl(ItemRef&& item, const CryptoConfig& config) {
 
   Item out;
   lf::StringToSign string_to_sign(config.context.table_name);
-  Bytes scratch;
+  std::optional<lf::AttributeCipher> cipher;
+  if (materials.encryption_key) cipher.emplace(*materials.encryption_key);
   ActionCursor actions(config);
   for (auto& [name, value] : item) {
     const CryptoAction action = actions.next(name);
     if (action == CryptoAction::kEncryptAndSign) {
-      Bytes ciphertext = lf::encrypt_attribute(*materials.encryption_key, value, scratch);
+      Bytes ciphertext = cipher->encrypt(value);
       const auto it = out.emplace_hint(out.end(), name, AttributeValue::B(std::move(ciphertext)));
       string_to_sign.add(name, it->second, /*encrypted=*/true);
       continue;
@@ -228,6 +230,7 @@ Item decrypt_impl(ItemRef&& item, const CryptoConfig& config) {
                           "materials provider gave no decryption key");
   }
   bool sym_mode_checked = false;
+  std::optional<lf::AttributeCipher> cipher;
   Item out;
   ActionCursor actions(config);
   for (auto& [name, value] : item) {
@@ -254,13 +257,13 @@ Item decrypt_impl(ItemRef&& item, const CryptoConfig& config) {
                               std::string(lf::kSymModeCbc) + " is accepted)");
       }
       sym_mode_checked = true;
+      cipher.emplace(*materials.decryption_key);
     }
     if (!value.is(AttributeValue::Type::kB)) {
       throw DecryptionError(where(name, config) + " should be encrypted but is not of type B");
     }
     try {
-      out.emplace_hint(out.end(), name,
-                       lf::decrypt_attribute(*materials.decryption_key, value.as_b()));
+      out.emplace_hint(out.end(), name, cipher->decrypt(value.as_b()));
     } catch (const FormatError&) {
       throw DecryptionError(where(name, config) +
                             ": decrypted bytes are not a valid serialized attribute");

@@ -26,7 +26,7 @@ struct HashSink {
   EVP_MD_CTX* ctx;
   void put(const std::uint8_t* data, std::size_t size) {
     if (size != 0 && EVP_DigestUpdate(ctx, data, size) != 1) {
-      throw EncryptionError("SHA-256 failed: " + drain_openssl_errors());
+      throw_openssl_error<EncryptionError>("SHA-256 failed");
     }
   }
 };
@@ -283,15 +283,21 @@ Bytes serialize_attribute(const AttributeValue& value, NumberDialect dialect) {
 
 Sha256Digest hash_serialized_attribute(const AttributeValue& value, NumberDialect dialect) {
   MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), md_for(HashAlgorithm::kSha256), nullptr) != 1) {
-    throw EncryptionError("SHA-256 failed: " + drain_openssl_errors());
+  if (!ctx) throw_openssl_error<EncryptionError>("cannot allocate a digest context");
+  return hash_serialized_attribute(value, dialect, ctx.get());
+}
+
+Sha256Digest hash_serialized_attribute(const AttributeValue& value, NumberDialect dialect,
+                                       EVP_MD_CTX* ctx) {
+  if (EVP_DigestInit_ex(ctx, md_for(HashAlgorithm::kSha256), nullptr) != 1) {
+    throw_openssl_error<EncryptionError>("SHA-256 failed");
   }
-  HashSink sink{ctx.get()};
+  HashSink sink{ctx};
   Writer<HashSink>(sink, dialect).value(value);
   Sha256Digest digest{};
   unsigned int size = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest.data(), &size) != 1 || size != digest.size()) {
-    throw EncryptionError("SHA-256 failed: " + drain_openssl_errors());
+  if (EVP_DigestFinal_ex(ctx, digest.data(), &size) != 1 || size != digest.size()) {
+    throw_openssl_error<EncryptionError>("SHA-256 failed");
   }
   return digest;
 }

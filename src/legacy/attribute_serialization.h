@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "crypto/ssl_util.h"
 #include "ddbcrypt/bytes.h"
 #include "ddbcrypt/item/attribute_value.h"
 #include "legacy/format.h"
@@ -30,6 +31,10 @@ void serialize_attribute(const AttributeValue& value, Bytes& out,
 // binary value is hashed in place, never copied).
 [[nodiscard]] Sha256Digest hash_serialized_attribute(
     const AttributeValue& value, NumberDialect dialect = NumberDialect::kExact);
+// The same with a caller-owned digest context (re-initialized here), to avoid allocating one
+// per attribute.
+[[nodiscard]] Sha256Digest hash_serialized_attribute(const AttributeValue& value,
+                                                     NumberDialect dialect, EVP_MD_CTX* ctx);
 
 // The inverse (§5.4). Sets keep the stored member order and duplicates, numbers their stored
 // text. Throws FormatError for an empty input, a bad tag, a bad BOOL byte, a map key that is

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/ssl_util.h"
 #include "ddbcrypt/bytes.h"
 #include "ddbcrypt/item/attribute_value.h"
 #include "legacy/number.h"
@@ -20,7 +21,8 @@ namespace ddbcrypt::internal::legacy {
 
 class StringToSign {
  public:
-  StringToSign(std::string_view table_name, NumberDialect dialect = NumberDialect::kExact);
+  explicit StringToSign(std::string_view table_name,
+                        NumberDialect dialect = NumberDialect::kExact);
 
   // Adds one signed attribute. Names must be added in strictly ascending byte order (the
   // order of Item); ConfigError otherwise. `value` is the stored value: for an encrypted
@@ -31,6 +33,9 @@ class StringToSign {
   Bytes take() && { return std::move(bytes_); }
 
  private:
+  void append_sha256(ByteView data);
+
+  MdCtx ctx_;  // reused for every hash: one allocation and no algorithm fetch per attribute
   Bytes bytes_;
   std::string last_name_;
   bool has_last_ = false;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "ddbcrypt/bytes.h"
 #include "ddbcrypt/crypto/primitives.h"
 #include "ddbcrypt/error.h"
@@ -37,16 +39,39 @@ TEST(AttributeEncryption, DecryptsReferenceCiphertext) {
 
 TEST(AttributeEncryption, RoundTripsWithFreshIvAndExpectedLength) {
   const AesKey key = vector_aes_key();
-  Bytes scratch;
   const AttributeValue value = AttributeValue::L(
       {AttributeValue::S("x"), AttributeValue::N("1.50"), AttributeValue::B(Bytes(100, 7))});
   const std::size_t n = serialize_attribute(value).size();
-  const Bytes a = encrypt_attribute(key, value, scratch);
-  const Bytes b = encrypt_attribute(key, value, scratch);
+  AttributeCipher cipher(key);
+  const Bytes a = cipher.encrypt(value);
+  const Bytes b = cipher.encrypt(value);
   EXPECT_EQ(a.size(), 16 + 16 * ((n + 1 + 15) / 16));
   EXPECT_NE(Bytes(a.begin(), a.begin() + 16), Bytes(b.begin(), b.begin() + 16));
-  EXPECT_TRUE(scratch.empty());
-  EXPECT_TRUE(equivalent(decrypt_attribute(key, a), value));
+  EXPECT_TRUE(equivalent(cipher.decrypt(a), value));
+  EXPECT_TRUE(equivalent(decrypt_attribute(key, b), value));
+}
+
+// One cipher serves many attributes: IVs never repeat (also across IV batches), and a failed
+// decryption leaves it usable.
+TEST(AttributeEncryption, CipherIsReusableAcrossManyAttributes) {
+  const AesKey key = vector_aes_key();
+  AttributeCipher cipher(key);
+  std::set<Bytes> ivs;
+  for (int i = 0; i < 100; ++i) {
+    const AttributeValue value = AttributeValue::N(std::to_string(i));
+    const Bytes ct = cipher.encrypt(value);
+    ivs.insert(Bytes(ct.begin(), ct.begin() + 16));
+    EXPECT_EQ(cipher.decrypt(ct), value);
+    Bytes bad = ct;
+    bad.back() ^= 0x55;
+    try {
+      (void)cipher.decrypt(bad);
+    } catch (const Error&) {
+    }
+    EXPECT_EQ(decrypt_attribute(key, ct), value);
+    EXPECT_EQ(cipher.decrypt(ct), value);
+  }
+  EXPECT_EQ(ivs.size(), 100u);
 }
 
 TEST(AttributeEncryption, ShortOrMisalignedCiphertextIsADecryptionError) {
@@ -56,8 +81,7 @@ TEST(AttributeEncryption, ShortOrMisalignedCiphertextIsADecryptionError) {
 }
 
 TEST(AttributeEncryption, WrongKeyNeverReturnsTheValue) {
-  Bytes scratch;
-  const Bytes ct = encrypt_attribute(vector_aes_key(), AttributeValue::S("secret"), scratch);
+  const Bytes ct = encrypt_attribute(vector_aes_key(), AttributeValue::S("secret"));
   const AesKey other = AesKey::create(SecretBytes::copy_of(Bytes(16, 0x42)));
   try {
     const AttributeValue v = decrypt_attribute(other, ct);
