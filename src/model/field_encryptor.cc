@@ -117,6 +117,20 @@ bool is_valid_utf8(ByteView s) {
   return true;
 }
 
+// "arn:<partition>:kms:<region>:<account>:key/..." or ":alias/..." → region.
+std::optional<std::string> arn_region(std::string_view key_id) {
+  if (!key_id.starts_with("arn:")) return std::nullopt;
+  std::size_t start = 0;
+  for (int field = 0; field < 3; ++field) {
+    start = key_id.find(':', start);
+    if (start == std::string_view::npos) return std::nullopt;
+    ++start;
+  }
+  const std::size_t end = key_id.find(':', start);
+  if (end == std::string_view::npos || end == start) return std::nullopt;
+  return std::string(key_id.substr(start, end - start));
+}
+
 bool reads_pydynox(FieldFormat format) {
   return format == FieldFormat::kPydynox || format == FieldFormat::kBoundAcceptingPydynox;
 }
@@ -220,24 +234,29 @@ struct FieldEncryptor::Impl {
   std::atomic<std::uint64_t> decryption_cache_hits{0};
   std::atomic<std::uint64_t> decryption_cache_misses{0};
 
+  // The field's region; else the region named by a key or alias ARN (KMS only answers for
+  // keys of the region a request is sent to); else the default client's.
   std::string region_of(const EncryptedAttribute& field) const {
-    return field.region.value_or(options.kms->region());
+    if (field.region) return *field.region;
+    if (auto from_arn = arn_region(field.key_id)) return *from_arn;
+    return options.kms->region();
   }
 
   std::shared_ptr<aws::KmsClient> client_for(const EncryptedAttribute& field,
                                              const FieldBinding& where) {
-    if (!field.region || *field.region == options.kms->region()) return options.kms;
+    const std::string region = region_of(field);
+    if (region == options.kms->region()) return options.kms;
     std::lock_guard lock(clients_mu);
-    auto& client = clients[*field.region];
+    auto& client = clients[region];
     if (!client) {
       if (!options.kms_for_region) {
-        throw ConfigError("field asks for KMS region " + *field.region +
+        throw ConfigError("field needs a KMS client for region " + region +
                           " but FieldEncryptorOptions::kms_for_region is not set" +
                           describe(field, where));
       }
-      client = options.kms_for_region(*field.region);
+      client = options.kms_for_region(region);
       if (!client) {
-        throw ConfigError("kms_for_region returned no client for " + *field.region +
+        throw ConfigError("kms_for_region returned no client for " + region +
                           describe(field, where));
       }
     }

@@ -764,6 +764,13 @@ TEST_F(FieldEncryptorTest, FieldsInOtherRegionsUseTheirOwnClient) {
   EXPECT_EQ(made, 1);
   EXPECT_EQ(east->calls("GenerateDataKey"), 1u);
   EXPECT_EQ(kms->total_calls(), 0u);
+  // A key ARN names its region.
+  EncryptedAttribute by_arn{.key_id = east->key_arn(east_key)};
+  EXPECT_EQ(fields->decrypt(by_arn, at(user1), fields->encrypt(by_arn, at(user1), AV::S("y"))),
+            AV::S("y"));
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(east->calls("GenerateDataKey"), 2u);
+  EXPECT_EQ(kms->total_calls(), 0u);
   // The region of the default client needs no factory.
   EncryptedAttribute same_region{.key_id = "alias/app", .region = "eu-west-1"};
   (void)fields->encrypt(same_region, at(user1), AV::S("x"));

@@ -100,7 +100,8 @@ struct EncryptedAttribute {
   // KMS key: key id, key ARN, alias name ("alias/x") or alias ARN. Required.
   std::string key_id;
   EncryptionMode mode = EncryptionMode::kReadWrite;
-  // Region of the KMS key; unset: the region of FieldEncryptorOptions::kms.
+  // Region of the KMS key; unset: the region in `key_id` when it is an ARN, else the region
+  // of FieldEncryptorOptions::kms.
   std::optional<std::string> region;
   // KMS encryption context, sent on GenerateDataKey and Decrypt. Static per field: a reader
   // must use the same map as the writer. Keys must be non-empty.
@@ -166,7 +167,8 @@ struct FieldMetrics {
 struct FieldEncryptorOptions {
   // The KMS client for fields without a `region` (or with this client's region). Required.
   std::shared_ptr<aws::KmsClient> kms;
-  // Makes the client for a field whose `region` differs from `kms`'s; called once per region.
+  // Makes the client for a field whose region (see EncryptedAttribute::region) differs from
+  // `kms`'s; called once per region.
   // Unset: aws::make_kms_client with that region and the default configuration.
   std::function<std::shared_ptr<aws::KmsClient>(const std::string& region)> kms_for_region;
   // Data-key reuse on encryption; nullopt: one GenerateDataKey per value, as pydynox does.
