@@ -73,7 +73,13 @@ class Reader {
 
   AttributeValue tagged(AttributeValue::Type type, element v);
 
+  // The reader recurses once per level; simdjson's own bound (1024 JSON levels) is looser.
+  void enter() {
+    if (++depth_ > kMaxNestingDepth) fail("maps and lists nested too deeply");
+  }
+
   internal::JsonPath path_;
+  int depth_ = 0;
 };
 
 std::optional<AttributeValue::Type> tag_type(std::string_view tag) {
@@ -147,6 +153,7 @@ AttributeValue Reader::tagged(AttributeValue::Type type, element v) {
     case Type::kM: {
       simdjson::dom::object object;
       if (v.get_object().get(object)) fail("expected an object for M");
+      enter();
       AttributeValue::Map entries;
       for (const auto field : object) {
         internal::JsonPathScope scope(path_, field.key);
@@ -155,10 +162,12 @@ AttributeValue Reader::tagged(AttributeValue::Type type, element v) {
         if (!inserted) fail("duplicate map key");
         it->second = value(field.value);
       }
+      --depth_;
       return AttributeValue::M(std::move(entries));
     }
     case Type::kL: {
       const simdjson::dom::array array = array_of(v, tag);
+      enter();
       AttributeValue::List list;
       list.reserve(array.size());
       std::size_t i = 0;
@@ -166,6 +175,7 @@ AttributeValue Reader::tagged(AttributeValue::Type type, element v) {
         internal::JsonPathScope scope(path_, i++);
         list.push_back(value(member));
       }
+      --depth_;
       return AttributeValue::L(std::move(list));
     }
     case Type::kBool: {

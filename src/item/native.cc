@@ -76,10 +76,6 @@ bool is_json_number(std::string_view t) noexcept {
   return i == n;
 }
 
-// On-Demand does not bound nesting, and the reader recurses once per level; the bound is the
-// one the DOM parser applies to DynamoDB JSON.
-constexpr int kMaxNativeDepth = 1024;
-
 class NativeReader {
  public:
   AttributeValue value(od::value v);
@@ -91,7 +87,8 @@ class NativeReader {
 
   AttributeValue number(od::value v);
   void enter() {
-    if (++depth_ > kMaxNativeDepth) fail("nested more than 1024 levels deep");
+    // On-Demand does not bound nesting, and this reader recurses once per level.
+    if (++depth_ > kMaxNestingDepth) fail("maps and lists nested too deeply");
   }
 
   internal::JsonPath path_;

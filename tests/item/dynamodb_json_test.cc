@@ -176,10 +176,25 @@ TEST(DynamoDbJson, RejectsDeepNestingWithoutCrashing) {
   EXPECT_THROW((void)parse_attribute_value_json(json), FormatError);
 }
 
-TEST(DynamoDbJson, ModerateNestingRoundTrips) {
+TEST(DynamoDbJson, NestingUpToTheLimitRoundTrips) {
   AttributeValue v = AttributeValue::S("leaf");
-  for (int i = 0; i < 100; ++i) v = AttributeValue::L({AttributeValue::M({{"k", v}})});
+  for (int i = 0; i < kMaxNestingDepth / 2; ++i) {
+    v = AttributeValue::L({AttributeValue::M({{"k", v}})});
+  }
   EXPECT_EQ(parse_attribute_value_json(to_json(v)), v);
+  const Item item{{"a", v}};
+  EXPECT_EQ(parse_item_json(to_json(item)), item);
+  const AttributeValue deeper = AttributeValue::L({v});
+  EXPECT_THROW((void)parse_attribute_value_json(to_json(deeper)), FormatError);
+  const std::string message = [&] {
+    try {
+      (void)parse_item_json(to_json(Item{{"a", deeper}}));
+    } catch (const FormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  EXPECT_NE(message.find("nested too deeply"), std::string::npos) << message;
 }
 
 TEST(DynamoDbJson, ErrorsCarryAJsonPath) {

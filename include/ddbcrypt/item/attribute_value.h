@@ -35,6 +35,11 @@ namespace ddbcrypt {
 
 class AttributeValue;
 
+// Deepest nesting of M and L values that the parsers accept (a top-level M or L is level 1).
+// DynamoDB itself stores at most 32 levels; the bound keeps the stack use of recursive
+// readers small whatever the input.
+inline constexpr int kMaxNestingDepth = 128;
+
 // Items and maps are ordered by the UTF-8 bytes of their names, which is the order the legacy
 // signature uses.
 using Item = std::map<std::string, AttributeValue>;

@@ -6,8 +6,8 @@
 //
 // An item is a JSON object mapping attribute names to such values. Parsing is strict:
 // exactly one type tag per value, correct JSON types for each tag, valid base64 and numbers,
-// non-empty duplicate-free sets, no duplicate names, no trailing content, at most 1024 levels of
-// JSON nesting. Errors are FormatError with a JSON path
+// non-empty duplicate-free sets, no duplicate names, no trailing content, M/L nesting within
+// kMaxNestingDepth. Errors are FormatError with a JSON path
 // ("invalid DynamoDB JSON at $.address.M.zip.N: expected a string for N") and never echo
 // values.
 //

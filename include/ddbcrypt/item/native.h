@@ -202,7 +202,7 @@ template <class T>
 }
 
 // Native JSON ↔ values and items. Parsing is strict (RFC 8259, valid UTF-8, no duplicate keys,
-// no trailing content, numbers valid for DynamoDB, at most 1024 levels of nesting) and throws
+// no trailing content, numbers valid for DynamoDB, nesting within kMaxNestingDepth) and throws
 // FormatError with a JSON path ("$.a.b[1]") that never quotes the values.
 [[nodiscard]] AttributeValue parse_native_json_value(std::string_view json);
 [[nodiscard]] Item parse_native_json_item(std::string_view json);
