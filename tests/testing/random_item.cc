@@ -104,8 +104,11 @@ std::string random_number(std::mt19937_64& rng, int max_digits) {
     case 4:  // large integer with trailing zeros
       out += digits + std::string(static_cast<std::size_t>(uniform(rng, 1, 30)), '0');
       break;
-    default:  // zero, in a few spellings; never negative (see the header)
-      return one_in(rng, 2) ? "0" : "0.00";
+    default: {  // zero, in a few spellings, sometimes negative (see the header)
+      static constexpr const char* kZeros[] = {"0", "0.00", "0E+3", ".0"};
+      const std::string zero = kZeros[uniform(rng, 0, 3)];
+      return one_in(rng, 4) ? "-" + zero : zero;
+    }
   }
   return out;
 }

@@ -5,9 +5,10 @@
 // `max_depth` levels, unicode names and strings (2-, 3- and 4-byte UTF-8, quotes,
 // backslashes, control characters), empty strings and binaries, binary with zero bytes, and
 // numbers of up to `max_number_digits` significant digits in varied spellings ("12.50",
-// "0.00031", "4.5E+17", "-9E-130", "1000000"), including values near DynamoDB's range
-// limits. Negative zero is never produced: the reference libraries disagree on how to
-// spell it, which would make round trips depend on the dialect rather than on the code.
+// "0.00031", "4.5E+17", "-9E-130", "1000000", "-0.00"), including values near DynamoDB's
+// range limits. Negative zeros appear now and then on purpose: the reference libraries
+// normalize them differently (Java "0", Python "-0"), so they exercise the code paths that
+// depend on that; compare round-tripped items with `equivalent`, not `==`.
 //
 // The same seed gives the same items, so a failing case can be replayed:
 //   std::mt19937_64 rng(seed);

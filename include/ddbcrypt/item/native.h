@@ -22,7 +22,9 @@
 // Native JSON (what a JSON document looks like without type tags) converts too: strings → S,
 // numbers → N (spelled as in the document), true/false → BOOL, null → NULL, arrays → L,
 // objects → M. Binary and sets have no native JSON form; when writing native JSON, B becomes a
-// base64 string and sets become arrays, so the conversion is one-way for those types.
+// base64 string and sets become arrays, so the conversion is one-way for those types. Numbers
+// are written as stored where JSON allows the spelling; DynamoDB spellings JSON forbids are
+// rewritten to the same value ("+1" → 1, ".5" → 0.5, "007" → 7, "5." → 5).
 #pragma once
 
 #include <cstdint>
