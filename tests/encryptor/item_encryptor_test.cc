@@ -128,6 +128,34 @@ TEST_P(EncryptorRoundTrip, FlippedBitInAnyEncryptedValueIsASignatureError) {
   }
 }
 
+TEST_P(EncryptorRoundTrip, FlippedBitInAnySignedValueIsASignatureError) {
+  Item plain = sample_item();
+  plain["public_blob"] = AttributeValue::B(Bytes{0x00, 0x7f, 0x80, 0xff, 0x10});
+  const CryptoConfig config = make_config(
+      config_.provider,
+      AttributeActions::create(CryptoAction::kEncryptAndSign,
+                               {{"public", CryptoAction::kSignOnly},
+                                {"public_blob", CryptoAction::kSignOnly},
+                                {"count", CryptoAction::kSignOnly},
+                                {"ignored", CryptoAction::kDoNothing}}));
+  const Item stored = encrypt_item(plain, config);
+  for (const char* name : {"public", "public_blob", "pk"}) {
+    const AttributeValue& value = stored.at(name);
+    const Bytes bytes = value.is(AttributeValue::Type::kB) ? value.as_b() : to_bytes(value.as_s());
+    for (std::size_t bit = 0; bit < bytes.size() * 8; ++bit) {
+      Bytes changed = bytes;
+      changed[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+      Item tampered = stored;
+      tampered[name] = value.is(AttributeValue::Type::kB)
+                           ? AttributeValue::B(changed)
+                           : AttributeValue::S(std::string(changed.begin(), changed.end()));
+      const std::string message =
+          expect_exact_throw<SignatureError>([&] { (void)decrypt_item(tampered, config); });
+      EXPECT_EQ(message.find(kSecret), std::string::npos);
+    }
+  }
+}
+
 TEST_P(EncryptorRoundTrip, FlippedBitInTheSignatureIsASignatureError) {
   const Item stored = encrypt_item(sample_item(), config_);
   const Bytes& sig = stored.at(std::string(kSignatureAttribute)).as_b();

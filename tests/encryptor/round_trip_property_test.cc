@@ -41,7 +41,12 @@ TEST(EncryptorProperty, RandomItemsRoundTripWithEveryProvider) {
   for (const Kind& kind : kinds) {
     for (int i = 0; i < kind.iterations; ++i) {
       SCOPED_TRACE(std::string(kind.name) + " iteration " + std::to_string(i));
-      Item plain = testing::random_item(rng);
+      // Up to 38 digits in every other item, and now and then a negative zero: values the
+      // reference libraries sign differently, which SIGN_ONLY must refuse.
+      testing::RandomItemOptions options;
+      if (i % 2 == 1) options.max_number_digits = 38;
+      Item plain = testing::random_item(rng, options);
+      if (i % 7 == 3) plain["negative zero"] = AttributeValue::N("-0.0");
       plain["pk"] = AttributeValue::S("p" + std::to_string(i));
       plain["sk"] = AttributeValue::N(std::to_string(i));
       std::map<std::string, CryptoAction> overrides;
@@ -82,7 +87,7 @@ TEST(EncryptorProperty, RandomItemsRoundTripWithEveryProvider) {
     }
   }
   EXPECT_GT(round_trips, 300);
-  EXPECT_GT(refused, 0);  // the generator does produce negative zeros
+  EXPECT_GT(refused, 20);
 }
 
 }  // namespace

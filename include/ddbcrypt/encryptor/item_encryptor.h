@@ -17,9 +17,13 @@
 //   Item stored = encrypt_item(plain, config);
 //   Item back = decrypt_item(stored, config);
 //
-// Errors: ConfigError (reserved name, key configured to be encrypted, no encryption key),
-// EncryptionError, DecryptionError, SignatureError (tampered item or wrong key), and whatever
-// the provider throws (KmsError, DynamoDbError). No error message contains attribute values.
+// Errors: ConfigError (reserved name, key configured to be encrypted, no encryption key, no
+// table name), EncryptionError (among others: a SIGN_ONLY number that the Java and Python
+// reference libraries would sign differently, i.e. a negative zero or more than 28
+// significant digits; see docs/legacy-format-notes.md), DecryptionError (no signature, bad
+// material description, unwrap or attribute decryption failure), SignatureError (tampered
+// item, wrong key, other table name or actions), and whatever the provider throws (KmsError,
+// DynamoDbError). No error message contains attribute values.
 //
 // Thread-safety: pure functions of their inputs; the config may be shared between threads.
 #pragma once

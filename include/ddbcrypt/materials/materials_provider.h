@@ -8,7 +8,9 @@
 //   StaticMaterialsProvider   fixed keys configured in code (legacy "raw" materials)
 //   WrappedMaterialsProvider  a fresh content key per item, wrapped with AES key wrap or
 //                             RSA-OAEP and stored in the material description
-//   (later: Direct KMS, Most-Recent over a MetaStore)
+//   MostRecentProvider        versioned wrapped materials kept in a MetaStore
+//                             (ddbcrypt/materials/most_recent_provider.h)
+//   (later: Direct KMS)
 //
 // Thread-safety: providers are shared between threads; every method is safe to call
 // concurrently.
