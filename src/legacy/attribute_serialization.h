@@ -38,11 +38,10 @@ void serialize_attribute(const AttributeValue& value, Bytes& out,
 
 // The inverse (§5.4). Sets keep the stored member order and duplicates, numbers their stored
 // text. Throws FormatError for an empty input, a bad tag, a bad BOOL byte, a map key that is
-// not S, a length or count running past the end, nesting deeper than kMaxNestingDepth, or
+// not S, a length or count running past the end, maps and lists nested deeper than the item
+// layer's kMaxNestingDepth (so whatever decrypts can also be written and read as JSON), or
 // bytes left over after the value (nothing legitimate writes them).
 [[nodiscard]] AttributeValue deserialize_attribute(ByteView data);
-
-inline constexpr int kMaxNestingDepth = 256;
 
 // True when some number inside `value` (at any depth) is normalized differently by the Java
 // and Python reference libraries (see legacy/number.h).
