@@ -585,6 +585,8 @@ struct HostCase {
   std::string host;
 };
 
+void PrintTo(const HostCase& host_case, std::ostream* out) { *out << host_case.url; }
+
 class SigV4HostHeader : public ::testing::TestWithParam<HostCase> {};
 
 TEST_P(SigV4HostHeader, AddsTheAuthorityWithoutTheSchemeDefaultPort) {
