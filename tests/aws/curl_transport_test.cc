@@ -383,9 +383,14 @@ TEST_F(CurlTransport, LargePostSendsNoExpectContinue) {
   EXPECT_LT(Clock::now() - start, 3s);
 }
 
+// The proxy tests name a host that does not exist. all_proxy points at a trap on loopback, so
+// if the variable under test were ignored the request would land there (and fail the test)
+// rather than go looking for the host beyond this machine.
 TEST_F(CurlTransport, HonoursTheHttpProxyEnvironmentVariable) {
   LocalHttpServer proxy(testing::reply_in_order({ScriptedReply{.body = "via proxy"}}));
+  LocalHttpServer trap(testing::reply_in_order({ScriptedReply{.body = "trap"}}));
   env_.set("HTTP_PROXY", proxy.endpoint());
+  env_.set("all_proxy", trap.endpoint());
   const HttpResponse response =
       http_->send({.method = "GET", .url = "http://service.example.invalid/path?q=1"}, quick());
   EXPECT_EQ(response.body, "via proxy");
@@ -393,16 +398,20 @@ TEST_F(CurlTransport, HonoursTheHttpProxyEnvironmentVariable) {
   EXPECT_EQ(proxy.requests()[0].target, "http://service.example.invalid/path?q=1");
   EXPECT_EQ(proxy.requests()[0].header("Host"), "service.example.invalid");
   EXPECT_EQ(proxy.connections_accepted(), 1);
+  EXPECT_EQ(trap.connections_accepted(), 0);
 }
 
 TEST_F(CurlTransport, LowerCaseHttpProxyWinsOverUpperCase) {
   LocalHttpServer lower(testing::reply_in_order({ScriptedReply{.body = "lower"}}));
   LocalHttpServer upper(testing::reply_in_order({ScriptedReply{.body = "upper"}}));
+  LocalHttpServer trap(testing::reply_in_order({ScriptedReply{.body = "trap"}}));
   env_.set("http_proxy", lower.endpoint());
   env_.set("HTTP_PROXY", upper.endpoint());
+  env_.set("all_proxy", trap.endpoint());
   EXPECT_EQ(http_->send({.method = "GET", .url = "http://service.example.invalid/"}, quick()).body,
             "lower");
   EXPECT_EQ(upper.requests().size(), 0u);
+  EXPECT_EQ(trap.requests().size(), 0u);
 }
 
 TEST_F(CurlTransport, IgnoresUpperCaseHttpProxyInCgiPrograms) {
