@@ -287,7 +287,9 @@ class CurlTransport final : public HttpTransport {
 
     const CURLcode code = curl_easy_perform(h);
     long status = 0;
-    if (code == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    long proxy_status = 0;  // the proxy's answer to CONNECT, when there was one
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &proxy_status);
     release(std::move(easy));
 
     if (exchange.error) std::rethrow_exception(exchange.error);
@@ -298,7 +300,9 @@ class CurlTransport final : public HttpTransport {
     }
     if (code != CURLE_OK) {
       const std::string_view detail = trim(error_text);
-      throw fail(classify(code),
+      // A proxy that refuses the tunnel is a connection failure, whatever curl calls it.
+      const bool tunnel_refused = proxy_status != 0 && (proxy_status < 200 || proxy_status > 299);
+      throw fail(tunnel_refused ? TransportErrorKind::kConnectFailed : classify(code),
                  detail.empty() ? std::string(curl_easy_strerror(code)) : std::string(detail));
     }
     HttpResponse response;

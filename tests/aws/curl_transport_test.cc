@@ -8,6 +8,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -401,6 +404,21 @@ TEST_F(CurlTransport, HonoursTheHttpProxyEnvironmentVariable) {
   EXPECT_EQ(trap.connections_accepted(), 0);
 }
 
+TEST_F(CurlTransport, TunnelsHttpsThroughTheHttpsProxyEnvironmentVariable) {
+  // This proxy refuses the tunnel; what matters is that it was asked, for the right host.
+  LocalHttpServer proxy(testing::reply_in_order({ScriptedReply{.status = 403}}));
+  LocalHttpServer trap(testing::reply_in_order({ScriptedReply{.body = "trap"}}));
+  env_.set("HTTPS_PROXY", proxy.endpoint());
+  env_.set("all_proxy", trap.endpoint());
+  const TransportError e = send_expecting_error(
+      *http_, {.method = "GET", .url = "https://service.example.invalid/path"});
+  EXPECT_EQ(e.kind(), TransportErrorKind::kConnectFailed) << e.what();
+  ASSERT_EQ(proxy.requests().size(), 1u);
+  EXPECT_EQ(proxy.requests()[0].method, "CONNECT");
+  EXPECT_EQ(proxy.requests()[0].target, "service.example.invalid:443");
+  EXPECT_EQ(trap.connections_accepted(), 0);
+}
+
 TEST_F(CurlTransport, LowerCaseHttpProxyWinsOverUpperCase) {
   LocalHttpServer lower(testing::reply_in_order({ScriptedReply{.body = "lower"}}));
   LocalHttpServer upper(testing::reply_in_order({ScriptedReply{.body = "upper"}}));
@@ -507,7 +525,8 @@ using SslPtr = std::unique_ptr<SSL, FreeWith<&SSL_free>>;
 
 // An HTTPS server on 127.0.0.1 with a fresh self-signed certificate (CN "ddbcrypt test", no
 // subject alternative names): no trust store accepts it, and its name does not match the
-// host either. Answers every request on a connection with 200 "ok" and closes.
+// host either. A thread per connection answers every request with 200 "ok", keeping the
+// connection alive.
 class SelfSignedTlsServer {
  public:
   SelfSignedTlsServer() {
@@ -544,12 +563,19 @@ class SelfSignedTlsServer {
       throw std::runtime_error("cannot listen on 127.0.0.1");
     }
     port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
+    acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~SelfSignedTlsServer() {
     const char byte = 0;
     (void)!::write(wake_[1], &byte, 1);
-    thread_.join();
+    acceptor_.join();
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
+      workers.swap(workers_);
+    }
+    for (auto& worker : workers) worker.join();
     ::close(listener_);
     ::close(wake_[0]);
     ::close(wake_[1]);
@@ -557,35 +583,53 @@ class SelfSignedTlsServer {
 
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
   int handshakes() const { return handshakes_.load(); }
+  int requests() const { return requests_.load(); }
 
  private:
-  void serve() {
+  void accept_loop() {
     for (;;) {
       pollfd fds[2] = {{listener_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0 || fds[1].revents != 0) return;
       const int fd = ::accept(listener_, nullptr, nullptr);
       if (fd < 0) continue;
-      timeval timeout{.tv_sec = 5, .tv_usec = 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-      SslPtr ssl(SSL_new(ctx_.get()));
-      SSL_set_fd(ssl.get(), fd);
-      if (SSL_accept(ssl.get()) == 1) {
-        ++handshakes_;
-        std::string request;
-        char buffer[4096];
-        while (request.find("\r\n\r\n") == std::string::npos) {
+      std::lock_guard lock(mutex_);
+      open_.push_back(fd);
+      workers_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+
+  // Answers requests (GETs, no bodies) with 200 "ok", keeping the connection alive.
+  void serve(int fd) {
+    // OpenSSL writes alerts with plain write(); a peer that has gone must give EPIPE, not kill
+    // the test binary. SIGPIPE from a write goes to the writing thread, so block it here.
+    sigset_t pipe_signal;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+    SslPtr ssl(SSL_new(ctx_.get()));
+    SSL_set_fd(ssl.get(), fd);
+    if (SSL_accept(ssl.get()) == 1) {
+      ++handshakes_;
+      std::string pending;
+      char buffer[4096];
+      for (;;) {
+        const auto end = pending.find("\r\n\r\n");
+        if (end == std::string::npos) {
           const int n = SSL_read(ssl.get(), buffer, sizeof buffer);
           if (n <= 0) break;
-          request.append(buffer, static_cast<std::size_t>(n));
+          pending.append(buffer, static_cast<std::size_t>(n));
+          continue;
         }
-        const std::string reply =
-            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-        SSL_write(ssl.get(), reply.data(), static_cast<int>(reply.size()));
-        SSL_shutdown(ssl.get());
+        pending.erase(0, end + 4);
+        ++requests_;
+        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        if (SSL_write(ssl.get(), reply.data(), static_cast<int>(reply.size())) <= 0) break;
       }
-      ssl.reset();
-      ::close(fd);
     }
+    ssl.reset();
+    std::lock_guard lock(mutex_);
+    open_.erase(std::find(open_.begin(), open_.end(), fd));
+    ::close(fd);
   }
 
   Pkey key_;
@@ -595,7 +639,11 @@ class SelfSignedTlsServer {
   int wake_[2] = {-1, -1};
   int port_ = 0;
   std::atomic<int> handshakes_{0};
-  std::thread thread_;
+  std::atomic<int> requests_{0};
+  std::mutex mutex_;
+  std::vector<int> open_;              // guarded by mutex_
+  std::vector<std::thread> workers_;  // guarded by mutex_
+  std::thread acceptor_;
 };
 
 TEST_F(CurlTransport, VerifiesTlsCertificatesByDefault) {
@@ -615,7 +663,23 @@ TEST_F(CurlTransport, VerifyTlsOffAcceptsAnyCertificateAndName) {
   const HttpResponse response = http_->send({.method = "GET", .url = server.url()}, options);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
-  EXPECT_EQ(server.handshakes(), 1);
+  EXPECT_EQ(http_->send({.method = "GET", .url = server.url()}, options).body, "ok");
+  EXPECT_EQ(server.handshakes(), 1);  // kept alive
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST_F(CurlTransport, NeverReusesAnUnverifiedConnectionForAVerifiedRequest) {
+  SelfSignedTlsServer server;
+  HttpOptions unverified = quick();
+  unverified.verify_tls = false;
+  EXPECT_EQ(http_->send({.method = "GET", .url = server.url()}, unverified).body, "ok");
+  // The pooled connection to the same host is still open, but it was never verified.
+  const TransportError e =
+      send_expecting_error(*http_, {.method = "GET", .url = server.url()}, quick());
+  EXPECT_EQ(e.kind(), TransportErrorKind::kTls) << e.what();
+  EXPECT_EQ(server.requests(), 1);
+  // And the verified failure does not spoil the unverified connection for later.
+  EXPECT_EQ(http_->send({.method = "GET", .url = server.url()}, unverified).body, "ok");
 }
 
 }  // namespace

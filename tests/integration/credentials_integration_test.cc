@@ -360,6 +360,15 @@ TEST_F(CredentialsIntegration, ContainerRetriesServerErrorsAndDroppedConnections
   EXPECT_EQ(endpoint.requests().size(), 3u);
 }
 
+TEST_F(CredentialsIntegration, DefaultChainUsesTheProcessWideTransport) {
+  LocalHttpServer endpoint(testing::reply_in_order(
+      {ScriptedReply{.body = credentials_json("DEFAULTKEY", SystemClock::now() + 6h)}}));
+  env_.set("AWS_CONTAINER_CREDENTIALS_FULL_URI", endpoint.endpoint() + "/creds");
+  // No transport in code: the chain still reaches the HTTP sources.
+  EXPECT_EQ(make_default_credentials_provider()->credentials().access_key_id(), "DEFAULTKEY");
+  EXPECT_EQ(endpoint.requests().size(), 1u);
+}
+
 // ---- expiry and refresh ------------------------------------------------------------------
 
 TEST_F(CredentialsIntegration, CredentialsNearTheirExpiryAreFetchedAgain) {
