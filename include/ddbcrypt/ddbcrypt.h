@@ -8,6 +8,7 @@
 
 #include "ddbcrypt/aws.h"
 #include "ddbcrypt/bytes.h"
+#include "ddbcrypt/client.h"
 #include "ddbcrypt/crypto.h"
 #include "ddbcrypt/encryptor.h"
 #include "ddbcrypt/error.h"
