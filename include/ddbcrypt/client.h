@@ -4,3 +4,4 @@
 #pragma once
 
 #include "ddbcrypt/client/encrypted_client.h"
+#include "ddbcrypt/client/stream_decryption.h"
