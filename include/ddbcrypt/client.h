@@ -4,4 +4,5 @@
 #pragma once
 
 #include "ddbcrypt/client/encrypted_client.h"
+#include "ddbcrypt/client/encrypted_table.h"
 #include "ddbcrypt/client/stream_decryption.h"
