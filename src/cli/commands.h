@@ -20,6 +20,7 @@ enum ExitCode : int {
   kExitSignature = 7,      // SignatureError: tampered item or wrong keys
   kExitAws = 8,            // AwsError (KmsError, DynamoDbError)
   kExitIo = 9,             // a file could not be read or written
+  kExitNotFound = 10,      // `get`: a key had no item (the others were written)
 };
 
 // A file or stream operation failed.
@@ -35,5 +36,7 @@ std::string read_file(const std::string& path);
 void add_item_commands(CLI::App& app, int& exit_code);
 void add_vectors_command(CLI::App& app, int& exit_code);
 void add_keygen_command(CLI::App& app, int& exit_code);
+void add_table_commands(CLI::App& app, int& exit_code);
+void add_stream_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ddbcrypt::cli

@@ -23,7 +23,8 @@ namespace {
 
 constexpr const char* kExitCodesHelp =
     "Exit codes: 0 ok, 1 vectors failed, 2 usage, 3 configuration, 4 malformed input,\n"
-    "5 encryption, 6 decryption, 7 signature mismatch, 8 AWS, 9 file I/O.";
+    "5 encryption, 6 decryption, 7 signature mismatch, 8 AWS, 9 file I/O,\n"
+    "10 get: a key had no item.";
 
 int fail(int code, const std::string& message) {
   std::cout.flush();
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   add_item_commands(app, exit_code);
   add_vectors_command(app, exit_code);
   add_keygen_command(app, exit_code);
+  add_table_commands(app, exit_code);
+  add_stream_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
