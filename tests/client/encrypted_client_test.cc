@@ -448,6 +448,37 @@ TEST(EncryptedClient, BatchGetSplitsRedrivesAndDecrypts) {
   for (const auto& r : f.ddb->batch_gets) EXPECT_LE(r.request_items.at("t").keys.size(), 100u);
 }
 
+TEST(EncryptedClient, TransactionsAreEncryptedAndGuarded) {
+  Fixture f;
+  (void)f.client->transact_write_items({.transact_items = {
+      aws::TransactPut{.table_name = "t", .item = row(1)},
+      aws::TransactUpdate{.table_name = "t", .key = key(2), .update_expression = "ADD visits :n",
+                          .expression_attribute_values = {{":n", AttributeValue::N(1)}}},
+      aws::TransactDelete{.table_name = "t", .key = key(3)},
+  }});
+  ASSERT_EQ(f.ddb->transact_writes.size(), 1u);
+  const auto& sent = f.ddb->transact_writes[0].transact_items;
+  ASSERT_EQ(sent.size(), 3u);
+  const auto& put = std::get<aws::TransactPut>(sent[0]);
+  EXPECT_TRUE(put.item.at("ssn").is(AttributeValue::Type::kB));
+  EXPECT_EQ(put.item.count(std::string(kSignatureAttribute)), 1u);
+  EXPECT_EQ(decrypt_item(put.item, f.client->crypto_config("t")), row(1));
+  const auto& update = std::get<aws::TransactUpdate>(sent[1]);
+  EXPECT_EQ(update.condition_expression,
+            std::optional<std::string>("attribute_exists(#ddbcrypt_sig0)"));
+  EXPECT_EQ(std::get<aws::TransactDelete>(sent[2]).key, key(3));
+
+  for (const aws::TransactWriteItem& refused : std::vector<aws::TransactWriteItem>{
+           aws::TransactUpdate{.table_name = "t", .key = key(2), .update_expression = "SET ssn = :v"},
+           aws::TransactConditionCheck{.table_name = "t", .key = key(2),
+                                       .condition_expression = "ssn = :v"},
+           aws::TransactPut{.table_name = "t", .item = row(4),
+                            .condition_expression = "begins_with(ssn, :v)"}}) {
+    EXPECT_THROW((void)f.client->transact_write_items({.transact_items = {refused}}), ConfigError);
+  }
+  EXPECT_EQ(f.ddb->transact_writes.size(), 1u);
+}
+
 TEST(EncryptedClient, SafeUpdateDetectsAConcurrentWriter) {
   Fixture f;
   f.client->put_item({.table_name = "t", .item = row(1)});

@@ -164,6 +164,20 @@ TEST_F(CliTable, PutGetQueryScanDelete) {
   EXPECT_TRUE(quiet.err.empty()) << quiet.err;
   EXPECT_EQ(lines_of(quiet.out).size(), 5u);
 
+  // A parallel scan: the two segments together hold every item once.
+  std::multiset<std::string> segments;
+  for (int segment : {0, 1}) {
+    const CliRun part = run("scan " + common_ + " --total-segments 2 --segment " +
+                            std::to_string(segment));
+    ASSERT_EQ(part.exit_code, 0) << part.err;
+    for (const std::string& line : lines_of(part.out)) {
+      segments.insert(parse_item_json(line).at("ssn").as_s());
+    }
+  }
+  EXPECT_EQ(segments.size(), 30u);
+  EXPECT_EQ(std::set<std::string>(segments.begin(), segments.end()), ssns);
+  EXPECT_EQ(run("scan " + common_ + " --segment 1").exit_code, 3);
+
   // delete keys from stdin; the endpoint from AWS_ENDPOINT_URL this time.
   std::string keys;
   for (int i = 20; i < 30; ++i) keys += to_json(fixture_key("b", i)) + "\n";
