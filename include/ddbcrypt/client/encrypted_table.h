@@ -103,6 +103,8 @@ class EncryptedTable {
                                        SafeUpdateOptions options = {}) const;
 
   // Query / Scan with `request.table_name` set to this table (ConfigError if it names another).
+  // Nothing is sent until the reader's first next(), which throws what EncryptedClient::query /
+  // scan throw, refusals of the request included.
   [[nodiscard]] ItemReader query(aws::QueryRequest request) const;
   [[nodiscard]] ItemReader scan(aws::ScanRequest request = {}) const;
 
