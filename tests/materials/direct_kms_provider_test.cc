@@ -14,6 +14,7 @@
 #include "legacy/vector_files.h"
 #include "materials/kms_data_key_cache.h"
 #include "testing/fake_kms.h"
+#include "testing/legacy_vector_items.h"
 #include "testing/recording_kms.h"
 
 namespace ddbcrypt {
@@ -22,6 +23,7 @@ namespace {
 using testing::expect_exact_throw;
 using testing::FakeKms;
 using testing::RecordingKms;
+using testing::VectorItem;
 
 constexpr std::string_view kDesc = kMaterialDescriptionAttribute;
 
@@ -563,89 +565,6 @@ TEST(DirectKmsProvider, ConcurrentDecryptionsWithTheCacheAreCorrect) {
 
 // ----- The reference's Direct KMS vector (python/aws-kms-direct-1) ---------------------------
 
-struct VectorItem {
-  std::string table;
-  std::string pk;
-  std::optional<std::string> sk;
-  Item plaintext;
-  AttributeActions actions;
-  Item stored;  // the reference's ciphertext item
-};
-
-// Expands plaintext.json for the scenario (spec §15.3) and pairs each ciphertext item of
-// python/aws-kms-direct-1.json with its plaintext; items with the "nothing" action set are
-// left out (they carry no description).
-std::vector<VectorItem> kms_vector_items() {
-  const std::string base = testing::legacy_vector_path("encrypted_item/");
-  simdjson::dom::parser sp, pp, cp;
-  const std::string scenarios_text = testing::read_text_file(base + "scenarios.json");
-  const std::string plain_text = testing::read_text_file(base + "plaintext.json");
-  const std::string cipher_text =
-      testing::read_text_file(base + "ciphertext/python/aws-kms-direct-1.json");
-  std::string version;
-  for (simdjson::dom::element s : sp.parse(scenarios_text)["scenarios"].get_array()) {
-    if (std::string_view(s["ciphertext"]) == "file://ciphertext/python/aws-kms-direct-1.json") {
-      EXPECT_EQ(std::string_view(s["provider"]), "awskms");
-      version = std::string(std::string_view(s["version"]));
-    }
-  }
-  EXPECT_FALSE(version.empty());
-  const simdjson::dom::element plain = pp.parse(plain_text);
-  std::vector<VectorItem> out;
-  for (auto [table_key, stored_items] : cp.parse(cipher_text).get_object()) {
-    const std::string table(table_key);
-    const simdjson::dom::element t = plain["items"][table];
-    const std::string pk{std::string_view(t["index"]["partition"])};
-    std::optional<std::string> sk;
-    std::string_view sort;
-    if (t["index"]["sort"].get_string().get(sort) == simdjson::SUCCESS) sk = std::string(sort);
-    std::vector<simdjson::dom::element> groups;
-    simdjson::dom::array names;
-    if (plain["versions"][table][version].get_array().get(names) == simdjson::SUCCESS) {
-      for (simdjson::dom::element g : names) {
-        groups.push_back(plain["attributes"][std::string_view(g)]);
-      }
-    }
-    for (simdjson::dom::element stored_json : stored_items.get_array()) {
-      const Item stored = parse_item_json(simdjson::minify(stored_json));
-      for (simdjson::dom::element entry : t["items"].get_array()) {
-        Item item = parse_item_json(simdjson::minify(entry["attributes"]));
-        const auto same = [&](const std::string& n) {
-          return stored.count(n) && item.count(n) && equivalent(stored.at(n), item.at(n));
-        };
-        if (!same(pk) || (sk && !same(*sk))) continue;
-        const std::string_view action_name = entry["action"];
-        if (action_name == "nothing") break;
-        bool exact = false;
-        if (entry["exact"].get_bool().get(exact) != simdjson::SUCCESS || !exact) {
-          for (simdjson::dom::element g : groups) {
-            for (auto [n, v] : g.get_object()) {
-              item.insert_or_assign(std::string(n),
-                                    parse_attribute_value_json(simdjson::minify(v)));
-            }
-          }
-        }
-        // Java's mapper stored version 1 (spec §15.4): sign what the reference signed.
-        if (stored.count("version")) item["version"] = stored.at("version");
-        const simdjson::dom::element a = plain["actions"][action_name];
-        std::map<std::string, CryptoAction> overrides;
-        simdjson::dom::object o;
-        if (a["override"].get_object().get(o) == simdjson::SUCCESS) {
-          for (auto [n, v] : o) {
-            overrides.emplace(std::string(n), parse_action(std::string_view(v)));
-          }
-        }
-        out.push_back({table, pk, sk, std::move(item),
-                       AttributeActions::create(parse_action(std::string_view(a["default"])),
-                                                std::move(overrides)),
-                       stored});
-        break;
-      }
-    }
-  }
-  return out;
-}
-
 // The KMS encryption context spec §12.3 prescribes for a stored item, from its own values.
 aws::KmsEncryptionContext spec_context(const VectorItem& v) {
   const MaterialDescription d = description_of(v.stored);
@@ -668,7 +587,8 @@ CryptoConfig vector_config(const VectorItem& v, std::shared_ptr<const MaterialsP
 }
 
 TEST(DirectKmsVector, WritesTheReferenceDescriptionAndAttributeLayout) {
-  const std::vector<VectorItem> items = kms_vector_items();
+  const std::vector<VectorItem> items =
+      testing::legacy_vector_items("ciphertext/python/aws-kms-direct-1.json");
   ASSERT_EQ(items.size(), 15u);  // 16 per data file, minus the one "nothing" item
   const Kms kms;
   const auto p = provider(kms);
@@ -735,7 +655,8 @@ TEST(DirectKmsVector, DecryptsReferenceItemsWithTheSpecContext) {
   // provider sends that context and that blob: KMS answers (with a stand-in data key), and
   // the item then fails only its signature check, as it must with a key that is not the real
   // one. A context that differed in any entry would make KMS refuse instead.
-  const std::vector<VectorItem> items = kms_vector_items();
+  const std::vector<VectorItem> items =
+      testing::legacy_vector_items("ciphertext/python/aws-kms-direct-1.json");
   ASSERT_FALSE(items.empty());
   const Kms kms;
   const auto p = provider(kms);

@@ -97,8 +97,6 @@ struct KmsProviderMetrics {
 };
 
 using KmsClientFactory = std::function<std::shared_ptr<aws::KmsClient>(const std::string& region)>;
-// The time source of caches; empty means std::chrono::steady_clock::now.
-using MaterialsClock = std::function<std::chrono::steady_clock::time_point()>;
 
 struct DirectKmsOptions {
   // Required: key id, key ARN, alias name ("alias/x") or alias ARN.

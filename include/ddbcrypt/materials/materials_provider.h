@@ -17,6 +17,8 @@
 // concurrently.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +30,10 @@
 #include "ddbcrypt/item/attribute_value.h"
 
 namespace ddbcrypt {
+
+// The time source of the providers' caches (tests pass a manual clock); empty means
+// std::chrono::steady_clock::now.
+using MaterialsClock = std::function<std::chrono::steady_clock::time_point()>;
 
 // The string → string map stored (serialized) in `*amzn-ddb-map-desc*`.
 using MaterialDescription = std::map<std::string, std::string>;
