@@ -3,7 +3,8 @@
 #   1. scripts/install-deps.sh (Debian packages, .venv, DynamoDB Local; fast when present)
 #   2. configure and build build/ (RelWithDebInfo, Ninja)
 #   3. unit tests (ctest -L unit)
-#   4. the reference libraries' encrypted-item vectors through the CLI (ddbcrypt vectors run)
+#   4. the reference libraries' encrypted-item vectors through the CLI (ddbcrypt vectors run),
+#      and the installed CMake package used by an outside project (tests/package)
 #   5. with the local stand-ins (DynamoDB Local, moto, fault proxy) started once:
 #      stand-in tests (ctest -L standins) and the Python suites (tests/interop, tests/standins:
 #      live interop with the reference Python library, the fault proxy's own tests)
@@ -99,6 +100,27 @@ run_ctest() {
     --timeout 600 "$@"
 }
 
+# Installs build/ into a temporary prefix and builds and runs examples/item_encryptor.cc as an
+# outside project that finds the package with find_package(ddbcrypt).
+run_package_consumer() {
+  local tmp
+  tmp="$(mktemp -d -t ddbcrypt-package.XXXXXX)"
+  cmake --install build --prefix "$tmp/prefix" > "$tmp/install.log" &&
+    cmake -S tests/package -B "$tmp/consumer" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+      -DDDBCRYPT_CONSUMER_SOURCE="$root/examples/item_encryptor.cc" > "$tmp/configure.log" &&
+    cmake --build "$tmp/consumer" > "$tmp/build.log" &&
+    "$tmp/consumer/consumer" > "$tmp/run.log"
+  local status=$?
+  if ((status == 0)); then
+    echo "installed to $tmp/prefix; find_package(ddbcrypt) consumer built and ran"
+  else
+    tail -n 40 "$tmp"/*.log
+  fi
+  rm -rf "$tmp"
+  return "$status"
+}
+
 run_vectors() {
   local cli="$1"
   "$cli" vectors run "$vectors"
@@ -146,6 +168,7 @@ fi
 if step "build (build/, RelWithDebInfo)" configure_and_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
   step "unit tests (ctest -L unit)" run_ctest build unit
   step "encrypted-item vectors (ddbcrypt vectors run)" run_vectors build/ddbcrypt
+  step "installed package (find_package consumer)" run_package_consumer
   banner "starting the local stand-ins"
   "$venv_python" tests/standins/standins.py run --timeout 3600 -- "$root/scripts/test.sh" --standin-steps
   standins_status=$?

@@ -91,7 +91,7 @@ struct EndpointVariant {
 // ---- retries ---------------------------------------------------------------------------
 
 // config.retry.max_attempts > AWS_MAX_ATTEMPTS > the profile's max_attempts; nullopt when
-// none is set (the caller then uses its service default: 3, or 10 for DynamoDB). Throws
+// none is set (the caller then uses its service default: 3, or 4 for DynamoDB). Throws
 // ConfigError for a value that is not a positive integer.
 [[nodiscard]] std::optional<int> resolve_max_attempts(const ClientConfig& config);
 

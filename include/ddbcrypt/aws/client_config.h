@@ -27,18 +27,29 @@
 
 namespace ddbcrypt::aws {
 
-// The "standard" retry mode of the AWS SDKs (spec/aws-wire.md §6).
+// The "standard" retry mode of the AWS SDKs with the 2026 defaults (spec/aws-wire.md §6):
+// throttling and transient errors are retried with jittered, truncated exponential backoff,
+// delay = U[0,1) x min(base x 2^(retry-1), max_backoff), where base is throttling_base_delay
+// for throttling errors and base_delay for the others; a response's `x-amz-retry-after`
+// (milliseconds) is honoured up to 5 s beyond that delay. A client-side token bucket (the
+// retry quota) stops retry storms: each retry takes retry_cost (throttling_retry_cost for a
+// throttling error) tokens, a successful retry returns them, a first-attempt success adds one,
+// and when the bucket cannot pay, the last error is returned at once.
 struct RetryOptions {
-  // Total attempts including the first; unset: 3, or 10 for DynamoDB (and AWS_MAX_ATTEMPTS /
-  // the profile's max_attempts when set).
+  // Total attempts including the first; unset: AWS_MAX_ATTEMPTS, else the profile's
+  // max_attempts, else 4 for DynamoDB and 3 for other services.
   std::optional<int> max_attempts;
-  std::chrono::milliseconds base_delay{50};              // transient errors
-  std::chrono::milliseconds throttling_base_delay{1000}; // throttling errors
-  std::chrono::milliseconds max_backoff{20000};
-  int retry_quota = 500;            // token bucket capacity
-  int retry_cost = 5;               // tokens per retry of a transient error
-  int timeout_retry_cost = 10;      // tokens per retry of a timeout
+  // Backoff base for transient errors; unset: 25 ms for DynamoDB, 50 ms for other services.
+  std::optional<std::chrono::milliseconds> base_delay;
+  std::chrono::milliseconds throttling_base_delay{1000};  // throttling errors
+  std::chrono::milliseconds max_backoff{20000};           // cap of the exponential part
+  int retry_quota = 500;           // token bucket capacity (and initial content)
+  int retry_cost = 14;             // tokens per retry of a transient error or timeout
+  int throttling_retry_cost = 5;   // tokens per retry of a throttling error
   bool use_quota = true;
+  // Sign with the server's clock when a response's Date header is 5 minutes or more away from
+  // ours, and retry a request the service refused as skewed once the offset changed.
+  bool correct_clock_skew = true;
 };
 
 class HttpTransport;  // see aws/http.h
