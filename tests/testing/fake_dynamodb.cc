@@ -356,7 +356,8 @@ aws::GetItemResult FakeDynamoDb::get_item(const aws::GetItemRequest& request) co
   if (key.size() != request.key.size()) {
     throw validation("The provided key element does not match the schema");
   }
-  Placeholders p(request.expression_attribute_names, {});
+  static const aws::ExpressionAttributeValues kNoValues;
+  Placeholders p(request.expression_attribute_names, kNoValues);
   aws::GetItemResult result;
   if (auto it = find(t, key); it != t.items.end()) {
     result.item = project(*it, request.projection_expression, p);
