@@ -38,5 +38,6 @@ void add_vectors_command(CLI::App& app, int& exit_code);
 void add_keygen_command(CLI::App& app, int& exit_code);
 void add_table_commands(CLI::App& app, int& exit_code);
 void add_stream_commands(CLI::App& app, int& exit_code);
+void add_meta_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ddbcrypt::cli
