@@ -5,6 +5,10 @@
 // projecting ALL, a global index "by-g-keys" on g projecting KEYS_ONLY, and a local index
 // "by-l" on (pk, l) projecting KEYS_ONLY. The actions encrypt by default and sign email, g and
 // l; visits and note are left alone.
+//
+// Providers: static, wrapped AES, wrapped RSA, most-recent over an in-memory meta store, Direct
+// KMS against moto's KMS, and most-recent over a DynamoDB meta table (in DynamoDB Local)
+// whose items a Direct KMS provider protects.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,6 +23,9 @@
 #include "ddbcrypt/crypto/keys.h"
 #include "ddbcrypt/error.h"
 #include "ddbcrypt/item/dynamodb_json.h"
+#include "ddbcrypt/aws/kms_client.h"
+#include "ddbcrypt/materials/direct_kms_provider.h"
+#include "ddbcrypt/materials/dynamodb_meta_store.h"
 #include "ddbcrypt/materials/materials_provider.h"
 #include "ddbcrypt/materials/meta_store.h"
 #include "ddbcrypt/materials/most_recent_provider.h"
@@ -26,7 +33,14 @@
 
 namespace ddbcrypt::testing {
 
-enum class ProviderKind { kStatic, kWrappedAes, kWrappedRsa, kMostRecent };
+enum class ProviderKind {
+  kStatic,
+  kWrappedAes,
+  kWrappedRsa,
+  kMostRecent,
+  kDirectKms,
+  kMostRecentDynamoDb
+};
 
 inline std::string provider_kind_name(const ::testing::TestParamInfo<ProviderKind>& info) {
   switch (info.param) {
@@ -38,6 +52,10 @@ inline std::string provider_kind_name(const ::testing::TestParamInfo<ProviderKin
       return "WrappedRsa";
     case ProviderKind::kMostRecent:
       return "MostRecent";
+    case ProviderKind::kDirectKms:
+      return "DirectKms";
+    case ProviderKind::kMostRecentDynamoDb:
+      return "MostRecentDynamoDb";
   }
   return "Unknown";
 }
@@ -45,7 +63,9 @@ inline std::string provider_kind_name(const ::testing::TestParamInfo<ProviderKin
 inline const std::vector<ProviderKind>& all_provider_kinds() {
   static const std::vector<ProviderKind> kinds{ProviderKind::kStatic, ProviderKind::kWrappedAes,
                                                ProviderKind::kWrappedRsa,
-                                               ProviderKind::kMostRecent};
+                                               ProviderKind::kMostRecent,
+                                               ProviderKind::kDirectKms,
+                                               ProviderKind::kMostRecentDynamoDb};
   return kinds;
 }
 
@@ -54,35 +74,69 @@ inline const RsaPrivateKey& integration_rsa_key() {
   return key;
 }
 
+inline std::shared_ptr<aws::KmsClient> moto_kms() {
+  aws::ClientConfig config;
+  config.endpoint_override = *kms_endpoint();
+  return aws::make_kms_client(config);
+}
+
+// One KMS key in moto per test binary.
+inline const std::string& moto_key_arn() {
+  static const std::string arn =
+      moto_kms()->create_key({.description = "ddbcrypt encrypted client tests"}).arn;
+  return arn;
+}
+
+inline std::shared_ptr<const MaterialsProvider> direct_kms_provider() {
+  return DirectKmsMaterialsProvider::create({.key_id = moto_key_arn(), .kms = moto_kms()});
+}
+
+// A provider and the meta table it uses, if any (the caller deletes it).
+struct ProviderSetup {
+  std::shared_ptr<const MaterialsProvider> provider;
+  std::string meta_table;
+};
+
 // Fresh keys for each call (RSA: one key pair per test binary, since generating is slow).
-inline std::shared_ptr<const MaterialsProvider> make_provider(ProviderKind kind) {
+inline ProviderSetup make_provider(ProviderKind kind, std::shared_ptr<aws::DynamoDbClient> ddb) {
   auto hmac = [] { return SigningKey::hmac(HmacKey::create(HashAlgorithm::kSha256,
                                                            SecretBytes::random(32))); };
   auto aes = [] { return AesKey::create(SecretBytes::random(32)); };
   switch (kind) {
     case ProviderKind::kStatic:
-      return StaticMaterialsProvider::create(
-          {.encryption_key = std::make_shared<const AesKey>(aes()), .signing_key = hmac()});
+      return {StaticMaterialsProvider::create(
+          {.encryption_key = std::make_shared<const AesKey>(aes()), .signing_key = hmac()})};
     case ProviderKind::kWrappedAes: {
       AesKey wrapping = aes();
-      return WrappedMaterialsProvider::create(
+      return {WrappedMaterialsProvider::create(
           {.wrapping_key = WrappingKey::aes(wrapping.clone()),
            .unwrapping_key = UnwrappingKey::aes(std::move(wrapping)),
-           .signing_key = hmac()});
+           .signing_key = hmac()})};
     }
     case ProviderKind::kWrappedRsa: {
       const RsaPrivateKey& key = integration_rsa_key();
-      return WrappedMaterialsProvider::create(
+      return {WrappedMaterialsProvider::create(
           {.wrapping_key = WrappingKey::rsa(key.public_key()),
            .unwrapping_key = UnwrappingKey::rsa(key),
-           .signing_key = SigningKey::rsa(HashAlgorithm::kSha256, key)});
+           .signing_key = SigningKey::rsa(HashAlgorithm::kSha256, key)})};
     }
     case ProviderKind::kMostRecent: {
       std::shared_ptr<const MetaStore> store = InMemoryMetaStore::create(
           "meta", StaticMaterialsProvider::create(
                       {.encryption_key = std::make_shared<const AesKey>(aes()),
                        .signing_key = hmac()}));
-      return MostRecentProvider::create(store, "material", std::chrono::minutes(5));
+      return {MostRecentProvider::create(store, "material", std::chrono::minutes(5))};
+    }
+    case ProviderKind::kDirectKms:
+      return {direct_kms_provider()};
+    case ProviderKind::kMostRecentDynamoDb: {
+      const std::string meta_table = unique_name("meta");
+      (void)DynamoDbMetaStore::create_table(
+          *ddb, meta_table, {.wait = aws::TableWaitOptions{.poll_interval =
+                                                                std::chrono::milliseconds(100)}});
+      std::shared_ptr<const MetaStore> store =
+          DynamoDbMetaStore::create(ddb, meta_table, direct_kms_provider());
+      return {MostRecentProvider::create(store, "material", std::chrono::minutes(5)), meta_table};
     }
   }
   throw ConfigError("unknown provider kind");
@@ -170,13 +224,16 @@ class EncryptedTableTest : public ::testing::TestWithParam<ProviderKind> {
     raw_ = aws::make_dynamodb_client(local_config(*dynamodb_endpoint()));
     table_ = unique_name("enc");
     create_fixture_table(*raw_, table_);
-    provider_ = make_provider(GetParam());
+    ProviderSetup setup = make_provider(GetParam(), raw_);
+    provider_ = std::move(setup.provider);
+    meta_table_ = std::move(setup.meta_table);
     client_ = EncryptedClient::create(raw_, {.provider = provider_, .actions = fixture_actions()});
   }
   void TearDown() override {
-    if (raw_ && !table_.empty()) {
+    for (const std::string* name : {&table_, &meta_table_}) {
+      if (!raw_ || name->empty()) continue;
       try {
-        (void)raw_->delete_table({.table_name = table_});
+        (void)raw_->delete_table({.table_name = *name});
       } catch (const DynamoDbError&) {
       }
     }
@@ -199,6 +256,7 @@ class EncryptedTableTest : public ::testing::TestWithParam<ProviderKind> {
 
   std::shared_ptr<aws::DynamoDbClient> raw_;
   std::string table_;
+  std::string meta_table_;
   std::shared_ptr<const MaterialsProvider> provider_;
   std::unique_ptr<EncryptedClient> client_;
 };
