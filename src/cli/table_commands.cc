@@ -12,6 +12,7 @@
 #include "cli/cli_options.h"
 #include "cli/commands.h"
 #include "ddbcrypt/aws/dynamodb_client.h"
+#include "ddbcrypt/aws/kms_client.h"
 #include "ddbcrypt/client/encrypted_client.h"
 #include "ddbcrypt/client/encrypted_table.h"
 #include "ddbcrypt/error.h"
@@ -54,9 +55,25 @@ struct TableOptions {
 
 std::unique_ptr<EncryptedTable> open_table(const TableOptions& o) {
   if (o.table.empty()) throw ConfigError("--table must not be empty");
-  std::shared_ptr<const aws::DynamoDbClient> ddb = aws::make_dynamodb_client(client_config(o.aws));
+  std::shared_ptr<aws::DynamoDbClient> ddb = aws::make_dynamodb_client(client_config(o.aws));
+  // A most-recent provider's meta table is reached like the data table; KMS keeps its own
+  // endpoint (AWS_ENDPOINT_URL_KMS, ...), since --endpoint-url names DynamoDB's.
+  const MaterialsFileOptions materials{
+      .kms_client =
+          [aws_options = o.aws](const std::string& region) {
+            aws::ClientConfig config;
+            if (!aws_options.profile.empty()) config.profile = aws_options.profile;
+            if (!region.empty()) {
+              config.region = region;
+            } else if (!aws_options.region.empty()) {
+              config.region = aws_options.region;
+            }
+            return aws::make_kms_client(config);
+          },
+      .dynamodb_client = [ddb] { return ddb; },
+  };
   std::shared_ptr<const EncryptedClient> client = EncryptedClient::create(
-      ddb, {.provider = materials_from_json(read_file(o.materials_path)),
+      ddb, {.provider = materials_from_json(read_file(o.materials_path), materials),
             .actions = actions_from(o.actions)});
   return EncryptedTable::create(client, o.table);
 }

@@ -225,5 +225,45 @@ TEST_F(CliTable, NativeInputConditionsAndErrors) {
   EXPECT_NE(bad.err.find("line 1"), std::string::npos) << bad.err;
 }
 
+TEST_F(CliTable, KmsBackedMaterials) {
+  const std::string meta = unique_name("climeta");
+  (void)DynamoDbMetaStore::create_table(
+      *raw_, meta, {.wait = aws::TableWaitOptions{.poll_interval = std::chrono::milliseconds(100)}});
+  const std::string kms = R"({"provider":"aws-kms","key_id":")" + moto_key_arn() + R"("})";
+  std::ofstream(path("kms.json")) << kms;
+  std::ofstream(path("recent.json")) << R"({"provider":"most-recent","meta_table":")" << meta
+                                     << R"(","material_name":"cli","meta_materials":)" << kms
+                                     << "}";
+  const std::string env = "AWS_ENDPOINT_URL_KMS=" + *kms_endpoint();
+  int round = 0;
+  for (const char* file : {"kms.json", "recent.json"}) {
+    SCOPED_TRACE(file);
+    std::string args = common_;
+    args.replace(args.find(path("keys.json")), path("keys.json").size(), path(file));
+    const std::string pk = "kms" + std::to_string(round++);
+    std::string input;
+    for (int i = 0; i < 5; ++i) input += to_json(fixture_row(pk, i)) + "\n";
+    const CliRun put = run("put " + args, input, env);
+    ASSERT_EQ(put.exit_code, 0) << put.err;
+    const CliRun query = run("query " + args + " --key-condition 'pk = :p' --values '{\":p\":{\"S\":\"" +
+                                 pk + "\"}}'",
+                             "", env);
+    ASSERT_EQ(query.exit_code, 0) << query.err;
+    const std::vector<std::string> got = lines_of(query.out);
+    ASSERT_EQ(got.size(), 5u);
+    for (const std::string& line : got) {
+      const Item item = parse_item_json(line);
+      EXPECT_TRUE(equivalent(item, fixture_row(pk, static_cast<int>(item.at("sk").as_int64()))));
+    }
+  }
+  for (const Item& item : stored_items()) EXPECT_FALSE(contains_secret_text(item));
+  // The most-recent provider made version 0 of its material in the meta table.
+  EXPECT_TRUE(raw_->get_item({.table_name = meta,
+                              .key = {{"N", AttributeValue::S("cli")}, {"V", AttributeValue::N(0)}},
+                              .consistent_read = true})
+                  .item);
+  (void)raw_->delete_table({.table_name = meta});
+}
+
 }  // namespace
 }  // namespace ddbcrypt::testing
