@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "ddbcrypt/error.h"
+
 namespace ddbcrypt::model {
 
 struct Condition::Node {
@@ -153,6 +155,10 @@ Condition Attr::between_values(AttributeValue low, AttributeValue high) const {
 }
 
 Condition Attr::in_values(std::vector<AttributeValue> values) const {
+  // DynamoDB's limits for IN.
+  if (values.empty() || values.size() > 100) {
+    throw ConfigError("in() takes 1 to 100 candidates");
+  }
   return make(Node{.kind = Kind::kIn, .path = *this, .values = std::move(values)});
 }
 
