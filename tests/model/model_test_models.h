@@ -128,7 +128,7 @@ struct ModelTraits<test_models::Everything> {
     return Schema<E>("everything")
         .partition_key("pk", &E::pk)
         .field("i64", &E::i64)
-        .field("u32", &E::u32)
+        .field("count", &E::u32)  // an alias: attribute name != member name
         .field("d", &E::d)
         .field("f", &E::f)
         .field("flag", &E::flag)

@@ -187,6 +187,8 @@ TEST_F(RepositoryTest, EveryMemberTypeRoundTripsPlainAndEncrypted) {
   EXPECT_EQ(stored.at("when"), AV::S("2024-05-01T12:30:00.250000+00:00"));
   EXPECT_EQ(stored.at("ttl"), AV::N("1800000000"));
   EXPECT_EQ(stored.at("i64"), AV::N("-9007199254740993"));
+  EXPECT_EQ(stored.at("count"), AV::N("4000000000"));
+  EXPECT_FALSE(stored.count("u32"));
   EXPECT_EQ(stored.at("holes"), AV::L({AV::N("1"), AV::Null(), AV::N("3")}));
   EXPECT_EQ(stored.at("ss"), AV::SS({"a", "b"}));
   for (const char* name :
