@@ -402,7 +402,16 @@ class Repository {
     put_key(k, schema().sort_field(), sort);
     return table_->key_of(k);
   }
-  [[nodiscard]] Item key_of(const T& object) const { return table_->key_of(encode(object)); }
+  [[nodiscard]] Item key_of(const T& object) const {
+    Item k;
+    for (const auto& f : schema().fields()) {
+      if (f.role != detail::FieldRole::kPartitionKey && f.role != detail::FieldRole::kSortKey) {
+        continue;
+      }
+      if (auto v = Codec::encode_field(*table_, f, object)) k.emplace(f.name, std::move(*v));
+    }
+    return table_->key_of(k);
+  }
 
   // `partition key = value`, the usual start of a key condition.
   [[nodiscard]] Condition partition_key_is(const Pk& partition) const {
