@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -867,6 +868,30 @@ TEST_F(RepositoryTest, TransactionsEncryptCommitTogetherAndApplyVersionsAfterwar
   removal.commit();
   EXPECT_FALSE(accounts.get("alice", 7));
   EXPECT_FALSE(users.get("user#2"));
+}
+
+// ----- Threads -------------------------------------------------------------------------------
+
+TEST_F(RepositoryTest, OneRepositoryServesManyThreads) {
+  auto users = created<User>();
+  kms->set_latency(1ms);
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        const std::string pk = "user#" + std::to_string(t) + "-" + std::to_string(i);
+        users.save(User{.pk = pk, .email = "e", .ssn = "ssn-" + pk});
+        auto loaded = users.get(pk);
+        if (!loaded || loaded->value().ssn != "ssn-" + pk) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(ddb->items("users").size(), 200u);
+  // Threads that miss the encryption cache together share one data key.
+  EXPECT_EQ(kms->calls("GenerateDataKey"), 1u);
 }
 
 // ----- Pydynox format --------------------------------------------------------------------------
