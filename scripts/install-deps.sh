@@ -25,7 +25,7 @@ fi
 # --- Debian packages --------------------------------------------------------------------------
 apt_packages=(
   build-essential g++ cmake ninja-build pkg-config ccache
-  libssl-dev libcurl4-openssl-dev libsimdjson-dev libcli11-dev
+  libssl-dev libcurl4-openssl-dev zlib1g-dev libsimdjson-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openjdk-17-jre-headless maven
   python3 python3-venv python3-pip

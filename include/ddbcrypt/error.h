@@ -25,6 +25,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace ddbcrypt {
@@ -58,6 +59,10 @@ class SignatureError : public DecryptionError {
  public:
   using DecryptionError::DecryptionError;
 };
+
+// True for the AWS error codes the SDKs treat as throttling ("ThrottlingException",
+// "ProvisionedThroughputExceededException", "RequestLimitExceeded", ...; spec/aws-wire.md §6.2).
+[[nodiscard]] bool is_throttling_error_code(std::string_view error_code) noexcept;
 
 // Facts about a failed AWS call, as aws-sdk-cpp's AWSError carries them.
 struct AwsErrorInfo {

@@ -109,7 +109,7 @@ std::shared_ptr<CredentialsProvider> make_default_credentials_provider(const Cli
   internal::ChainOptions options;
   options.profile = config.profile;
   options.region = config.region;
-  options.http.transport = config.transport;
+  options.http.transport = config.transport ? config.transport : default_transport();
   options.http.verify_tls = config.verify_tls;
   return internal::make_chain_provider(std::move(options));
 }

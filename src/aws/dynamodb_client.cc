@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "aws/dynamodb_json_codec.h"
+#include "aws/json_service.h"
+#include "aws/region_endpoint.h"
 #include "ddbcrypt/bytes.h"
 #include "ddbcrypt/crypto/primitives.h"
 #include "ddbcrypt/error.h"
@@ -110,6 +112,36 @@ std::string random_uuid() {
 }  // namespace internal
 
 namespace aws {
+
+std::shared_ptr<DynamoDbClient> make_dynamodb_client(ClientConfig config) {
+  static const ::ddbcrypt::internal::JsonServiceTraits kDynamoDbTraits{
+      .service_id = internal::kDynamoDbService,
+      .signing_name = "dynamodb",
+      .target_prefix = "DynamoDB_20120810",
+      .content_type = "application/x-amz-json-1.0",
+      .check_crc32 = true,
+      // The 2026 standard mode's DynamoDB defaults (spec/aws-wire.md §6.3).
+      .default_max_attempts = 4,
+      .default_base_delay = std::chrono::milliseconds(25),
+  };
+  auto service = std::make_shared<::ddbcrypt::internal::JsonService>(
+      config, kDynamoDbTraits, [](::ddbcrypt::internal::JsonCallFailure&& failure) {
+        std::shared_ptr<const DynamoDbErrorDetails> details;
+        if (!failure.body.empty()) {
+          DynamoDbErrorDetails parsed = ::ddbcrypt::internal::decode_error_details(failure.body);
+          if (!(parsed == DynamoDbErrorDetails{})) {
+            details = std::make_shared<const DynamoDbErrorDetails>(std::move(parsed));
+          }
+        }
+        throw DynamoDbError(std::move(failure.info), std::move(details));
+      });
+  std::string region = service->region();
+  return ::ddbcrypt::internal::make_dynamodb_client_over(
+      [service](std::string_view operation, std::string body) {
+        return service->call(operation, std::move(body));
+      },
+      std::move(region));
+}
 
 const std::vector<CancellationReason>& cancellation_reasons(const DynamoDbError& error) noexcept {
   static const std::vector<CancellationReason> kNone;

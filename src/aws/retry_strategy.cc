@@ -11,23 +11,6 @@
 namespace ddbcrypt::internal {
 namespace {
 
-constexpr std::array<std::string_view, 14> kThrottlingCodes = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-};
-
 constexpr std::array<std::string_view, 9> kTransientCodes = {
     "RequestTimeout",
     "RequestTimeoutException",
@@ -70,7 +53,7 @@ double default_jitter() {
 }  // namespace
 
 bool is_throttling_code(std::string_view error_code) {
-  return contains(kThrottlingCodes, error_code);
+  return is_throttling_error_code(error_code);
 }
 
 bool is_clock_skew_code(std::string_view error_code) {

@@ -6,8 +6,8 @@
 // exactly as it will be sent.
 //
 // The derived signing key depends only on (secret, date, region, service); the signer keeps
-// the last few in a small cache (wiped on eviction) so a client does not run four HMACs per
-// request.
+// the last few in a small cache (wiped on eviction; entries are found by a SHA-256 of the
+// secret, never by the secret itself) so a client does not run four HMACs per request.
 //
 // Internal to the aws layer. Thread-safety: `sign` may be called concurrently.
 #pragma once
@@ -15,9 +15,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "ddbcrypt/aws/credentials.h"
 #include "ddbcrypt/aws/http.h"
+#include "ddbcrypt/crypto/secret_bytes.h"
 
 namespace ddbcrypt::internal {
 
@@ -25,7 +27,9 @@ struct SigV4Params {
   std::string region;   // signing region, e.g. "us-east-1"
   std::string service;  // signing name: "dynamodb", "kms", "sts"
   std::chrono::system_clock::time_point time;  // already corrected for clock skew
-  // Remove dot segments and collapse repeated '/' in the canonical URI (every service but S3).
+  // Every service but S3: remove dot segments and collapse repeated '/' in the canonical URI,
+  // and percent-encode the wire path again, so "%20" signs as "%2520". False is S3 style: the
+  // path is kept as sent, only bytes that are not yet encoded are encoded.
   bool normalize_path = true;
   // Add and sign `x-amz-content-sha256: <hex sha256 of body>` (S3 style; not for JSON APIs).
   bool sign_body = false;
@@ -54,9 +58,14 @@ class SigV4Signer {
   // request has none, X-Amz-Date, X-Amz-Security-Token when the credentials have a session
   // token, x-amz-content-sha256 when params.sign_body, then Authorization. Signs host,
   // x-amz-date, the token, content-type and every x-amz-* header, plus any other header
-  // present except the unsigned hop-by-hop and mutable ones (authorization, user-agent,
-  // x-amzn-trace-id, connection, keep-alive, expect, te, trailer, transfer-encoding, upgrade,
-  // proxy-*, content-length, amz-sdk-*). ConfigError for a URL it cannot parse.
+  // present (content-length too, when the caller set it: AWS's vectors sign it) except the
+  // unsigned hop-by-hop and mutable ones (authorization, user-agent, x-amzn-trace-id,
+  // connection, keep-alive, expect, te, trailer, transfer-encoding, upgrade, proxy-*,
+  // amz-sdk-*). Repeated headers are signed as one, values joined by ',' in send order.
+  //
+  // ConfigError, with the request left unchanged, for a URL that is not absolute http(s) with
+  // a host, a method that is not upper-case letters, an empty header name, or an empty region,
+  // service, access key id or secret.
   SigV4Signature sign(aws::HttpRequest& request, const aws::Credentials& credentials,
                       const SigV4Params& params) const;
 
@@ -65,7 +74,14 @@ class SigV4Signer {
   std::unique_ptr<KeyCache> cache_;
 };
 
-// "YYYYMMDDTHHMMSSZ" for `time`, in UTC.
+// "YYYYMMDDTHHMMSSZ" for `time`, in UTC; fractions of a second are dropped.
 [[nodiscard]] std::string amz_date(std::chrono::system_clock::time_point time);
+
+// kSigning of spec/aws-wire.md §1.5 for a scope date "YYYYMMDD". SigV4Signer caches these;
+// exposed so the derivation can be checked against the published value.
+[[nodiscard]] SecretBytes derive_sigv4_signing_key(const SecretBytes& secret_access_key,
+                                                   std::string_view date,
+                                                   std::string_view region,
+                                                   std::string_view service);
 
 }  // namespace ddbcrypt::internal

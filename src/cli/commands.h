@@ -35,5 +35,6 @@ std::string read_file(const std::string& path);
 void add_item_commands(CLI::App& app, int& exit_code);
 void add_vectors_command(CLI::App& app, int& exit_code);
 void add_keygen_command(CLI::App& app, int& exit_code);
+void add_meta_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ddbcrypt::cli

@@ -2,7 +2,7 @@
 
 namespace ddbcrypt {
 
-bool AwsError::is_throttling() const noexcept {
+bool is_throttling_error_code(std::string_view error_code) noexcept {
   static constexpr std::string_view kThrottlingCodes[] = {
       "Throttling",
       "ThrottlingException",
@@ -20,10 +20,12 @@ bool AwsError::is_throttling() const noexcept {
       "EC2ThrottledException",
   };
   for (std::string_view code : kThrottlingCodes) {
-    if (info_.error_code == code) return true;
+    if (error_code == code) return true;
   }
   return false;
 }
+
+bool AwsError::is_throttling() const noexcept { return is_throttling_error_code(info_.error_code); }
 
 std::string AwsError::format(const std::string& service, const AwsErrorInfo& info) {
   std::string text = service + " error " + info.error_code;

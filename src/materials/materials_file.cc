@@ -3,11 +3,20 @@
 
 #include <simdjson.h>
 
+#include <chrono>
+#include <initializer_list>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "ddbcrypt/bytes.h"
 #include "ddbcrypt/error.h"
+#include "ddbcrypt/aws/dynamodb_client.h"
+#include "ddbcrypt/aws/kms_client.h"
 #include "ddbcrypt/item/dynamodb_json.h"
+#include "ddbcrypt/materials/direct_kms_provider.h"
+#include "ddbcrypt/materials/dynamodb_meta_store.h"
+#include "ddbcrypt/materials/most_recent_provider.h"
 #include "legacy/algorithms.h"
 #include "materials/key_spec.h"
 
@@ -195,55 +204,235 @@ std::shared_ptr<const MaterialsProvider> make_provider(std::string_view kind, co
 
 }  // namespace internal
 
-std::shared_ptr<const MaterialsProvider> materials_from_json(std::string_view json) {
+namespace {
+
+// Nesting of most-recent providers (meta_materials) allowed in one file.
+constexpr int kMaxMaterialsDepth = 4;
+
+std::string shorten(std::string_view text) { return std::string(text.substr(0, 40)); }
+
+void check_fields(simdjson::dom::object object, std::initializer_list<std::string_view> allowed,
+                  const std::string& where) {
+  for (auto [name, value] : object) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || name == a;
+    if (!known) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      throw ConfigError(where + " has an unknown field \"" + shorten(name) + "\" (expected " +
+                        list + ")");
+    }
+  }
+}
+
+std::map<std::string, std::string> string_map(simdjson::dom::element object, const char* name,
+                                              const std::string& where) {
+  std::map<std::string, std::string> out;
+  simdjson::dom::element value;
+  if (object[name].get(value) != simdjson::SUCCESS) return out;
+  simdjson::dom::object entries;
+  if (value.get_object().get(entries) != simdjson::SUCCESS) {
+    throw ConfigError(where + "." + name + " must be an object of strings");
+  }
+  for (auto [key, entry] : entries) {
+    std::string_view text;
+    if (entry.get_string().get(text) != simdjson::SUCCESS) {
+      throw ConfigError(where + "." + name + " values must be strings");
+    }
+    out.insert_or_assign(std::string(key), std::string(text));
+  }
+  return out;
+}
+
+std::optional<double> number_member(simdjson::dom::element object, const char* name,
+                                    const std::string& where) {
+  simdjson::dom::element value;
+  if (object[name].get(value) != simdjson::SUCCESS) return std::nullopt;
+  double number = 0;
+  if (value.get_double().get(number) != simdjson::SUCCESS) {
+    throw ConfigError(where + "." + name + " must be a number");
+  }
+  return number;
+}
+
+// A duration in seconds, between 0 and `max`.
+std::optional<std::chrono::steady_clock::duration> seconds_member(simdjson::dom::element object,
+                                                                  const char* name,
+                                                                  const std::string& where) {
+  constexpr double kMaxSeconds = 1e9;
+  const auto n = number_member(object, name, where);
+  if (!n) return std::nullopt;
+  if (!(*n >= 0 && *n <= kMaxSeconds)) {
+    throw ConfigError(where + "." + name + " must be a number of seconds from 0 to 1e9");
+  }
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(*n));
+}
+
+// A whole number from 1 to 1e9.
+std::optional<std::size_t> count_member(simdjson::dom::element object, const char* name,
+                                        const std::string& where) {
+  const auto n = number_member(object, name, where);
+  if (!n) return std::nullopt;
+  if (!(*n >= 1 && *n <= 1e9) || *n != static_cast<double>(static_cast<std::size_t>(*n))) {
+    throw ConfigError(where + "." + name + " must be a whole number from 1 to 1e9");
+  }
+  return static_cast<std::size_t>(*n);
+}
+
+std::shared_ptr<const MaterialsProvider> from_element(simdjson::dom::element root,
+                                                      const std::string& where, int depth,
+                                                      const MaterialsFileOptions& options);
+
+std::shared_ptr<const MaterialsProvider> keyed_from(simdjson::dom::element root,
+                                                    std::string_view kind,
+                                                    const std::string& where) {
+  check_fields(root.get_object(), {"provider", "keys", "description"}, where);
+  internal::KeyRoles keys;
+  simdjson::dom::object key_object;
+  if (root["keys"].get_object().get(key_object) != simdjson::SUCCESS) {
+    throw ConfigError(where + ".keys must be an object");
+  }
+  for (auto [role, key] : key_object) {
+    const std::string key_where = (where == "materials" ? "" : where + ".") + "keys." +
+                                  std::string(role);
+    if (role == "encrypt") {
+      keys.encrypt = internal::parse_key_spec(key, key_where);
+    } else if (role == "decrypt") {
+      keys.decrypt = internal::parse_key_spec(key, key_where);
+    } else if (role == "sign") {
+      keys.sign = internal::parse_key_spec(key, key_where);
+    } else if (role == "verify") {
+      keys.verify = internal::parse_key_spec(key, key_where);
+    } else {
+      throw ConfigError(where + ".keys has an unknown role (expected encrypt, decrypt, sign, "
+                        "verify)");
+    }
+  }
+  return internal::make_provider(kind, keys, string_map(root, "description", where));
+}
+
+std::shared_ptr<const MaterialsProvider> aws_kms_from(simdjson::dom::element root,
+                                                      const std::string& where,
+                                                      const MaterialsFileOptions& options) {
+  check_fields(root.get_object(),
+               {"provider", "key_id", "context", "description", "grant_tokens", "pin_key_id",
+                "decrypt_cache"},
+               where);
+  DirectKmsOptions o;
+  o.key_id = std::string(internal::string_member(root, "key_id", where));
+  if (o.key_id.empty()) throw ConfigError(where + ".key_id must not be empty");
+  o.extra_encryption_context = string_map(root, "context", where);
+  o.description = string_map(root, "description", where);
+  simdjson::dom::element tokens;
+  if (root["grant_tokens"].get(tokens) == simdjson::SUCCESS) {
+    simdjson::dom::array list;
+    if (tokens.get_array().get(list) != simdjson::SUCCESS) {
+      throw ConfigError(where + ".grant_tokens must be an array of strings");
+    }
+    for (simdjson::dom::element token : list) {
+      std::string_view text;
+      if (token.get_string().get(text) != simdjson::SUCCESS) {
+        throw ConfigError(where + ".grant_tokens must be an array of strings");
+      }
+      o.grant_tokens.emplace_back(text);
+    }
+  }
+  simdjson::dom::element pin;
+  if (root["pin_key_id"].get(pin) == simdjson::SUCCESS) {
+    bool pinned = true;
+    if (pin.get_bool().get(pinned) != simdjson::SUCCESS) {
+      throw ConfigError(where + ".pin_key_id must be true or false");
+    }
+    o.pinning = pinned ? KmsKeyPinning::kConfiguredKey : KmsKeyPinning::kNone;
+  }
+  simdjson::dom::element cache;
+  if (root["decrypt_cache"].get(cache) == simdjson::SUCCESS) {
+    const std::string cache_where = where + ".decrypt_cache";
+    if (!cache.is_object()) throw ConfigError(cache_where + " must be an object");
+    check_fields(cache.get_object(), {"max_entries", "max_age_seconds"}, cache_where);
+    KmsDataKeyCacheLimits limits;
+    if (const auto n = count_member(cache, "max_entries", cache_where)) limits.max_entries = *n;
+    if (const auto age = seconds_member(cache, "max_age_seconds", cache_where)) {
+      limits.max_age = *age;
+    }
+    o.decryption_cache = limits;
+  }
+  const auto kms = options.kms_client
+                       ? options.kms_client
+                       : [](const std::string& region) {
+                           aws::ClientConfig config;
+                           if (!region.empty()) config.region = region;
+                           return aws::make_kms_client(std::move(config));
+                         };
+  try {
+    // An ARN names its key's region, which picks the client; other key ids use the default
+    // region of the usual sources (AWS_REGION, the profile, ...).
+    if (o.key_id.starts_with("arn:")) {
+      o.kms_for_region = kms;
+    } else {
+      o.kms = kms("");
+    }
+    return DirectKmsMaterialsProvider::create(std::move(o));
+  } catch (const ConfigError& e) {
+    throw ConfigError(where + ": " + e.what());
+  }
+}
+
+std::shared_ptr<const MaterialsProvider> most_recent_from(simdjson::dom::element root,
+                                                          const std::string& where, int depth,
+                                                          const MaterialsFileOptions& options) {
+  check_fields(root.get_object(),
+               {"provider", "meta_table", "material_name", "ttl_seconds", "cache_entries",
+                "meta_materials"},
+               where);
+  const std::string table(internal::string_member(root, "meta_table", where));
+  const std::string name(internal::string_member(root, "material_name", where));
+  MostRecentOptions o;
+  if (const auto ttl = seconds_member(root, "ttl_seconds", where)) o.version_ttl = *ttl;
+  if (const auto n = count_member(root, "cache_entries", where)) o.cache_entries = *n;
+  simdjson::dom::element meta;
+  if (root["meta_materials"].get(meta) != simdjson::SUCCESS) {
+    throw ConfigError(where + ".meta_materials must be a materials object (the provider that "
+                      "protects the meta table's items)");
+  }
+  if (depth >= kMaxMaterialsDepth) {
+    throw ConfigError(where + ".meta_materials nests most-recent providers too deeply");
+  }
+  std::shared_ptr<const MaterialsProvider> meta_provider =
+      from_element(meta, where + ".meta_materials", depth + 1, options);
+  try {
+    const std::shared_ptr<const aws::DynamoDbClient> dynamodb =
+        options.dynamodb_client ? options.dynamodb_client() : aws::make_dynamodb_client();
+    return MostRecentProvider::create(
+        DynamoDbMetaStore::create(dynamodb, table, std::move(meta_provider)), name, o);
+  } catch (const ConfigError& e) {
+    throw ConfigError(where + ": " + e.what());
+  }
+}
+
+std::shared_ptr<const MaterialsProvider> from_element(simdjson::dom::element root,
+                                                      const std::string& where, int depth,
+                                                      const MaterialsFileOptions& options) {
+  if (!root.is_object()) throw ConfigError(where + " must be a JSON object");
+  const std::string_view kind = internal::string_member(root, "provider", where);
+  if (kind == "static" || kind == "wrapped") return keyed_from(root, kind, where);
+  if (kind == "aws-kms") return aws_kms_from(root, where, options);
+  if (kind == "most-recent") return most_recent_from(root, where, depth, options);
+  throw ConfigError(where + ".provider \"" + shorten(kind) +
+                    "\" is not supported (expected static, wrapped, aws-kms or most-recent)");
+}
+
+}  // namespace
+
+std::shared_ptr<const MaterialsProvider> materials_from_json(std::string_view json,
+                                                             const MaterialsFileOptions& options) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
     throw ConfigError("materials file is not a JSON object");
   }
-  const std::string_view kind = internal::string_member(root, "provider", "materials");
-  internal::KeyRoles keys;
-  simdjson::dom::object key_object;
-  if (root["keys"].get_object().get(key_object) != simdjson::SUCCESS) {
-    throw ConfigError("materials.keys must be an object");
-  }
-  for (auto [role, key] : key_object) {
-    const std::string where = "keys." + std::string(role);
-    if (role == "encrypt") {
-      keys.encrypt = internal::parse_key_spec(key, where);
-    } else if (role == "decrypt") {
-      keys.decrypt = internal::parse_key_spec(key, where);
-    } else if (role == "sign") {
-      keys.sign = internal::parse_key_spec(key, where);
-    } else if (role == "verify") {
-      keys.verify = internal::parse_key_spec(key, where);
-    } else {
-      throw ConfigError("materials.keys has an unknown role (expected encrypt, decrypt, sign, "
-                        "verify)");
-    }
-  }
-  MaterialDescription description;
-  simdjson::dom::element description_json;
-  if (root["description"].get(description_json) == simdjson::SUCCESS) {
-    simdjson::dom::object entries;
-    if (description_json.get_object().get(entries) != simdjson::SUCCESS) {
-      throw ConfigError("materials.description must be an object of strings");
-    }
-    for (auto [name, value] : entries) {
-      std::string_view text;
-      if (value.get_string().get(text) != simdjson::SUCCESS) {
-        throw ConfigError("materials.description values must be strings");
-      }
-      description.insert_or_assign(std::string(name), std::string(text));
-    }
-  }
-  for (auto [name, value] : root.get_object()) {
-    if (name != "provider" && name != "keys" && name != "description") {
-      throw ConfigError("materials file has an unknown field \"" +
-                        std::string(name.substr(0, 40)) + "\"");
-    }
-  }
-  return internal::make_provider(kind, keys, description);
+  return from_element(root, "materials", 0, options);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include "ddbcrypt/item/dynamodb_json.h"
 #include "legacy/algorithms.h"
 #include "legacy/format.h"
+#include "materials/meta_item.h"
 
 namespace ddbcrypt {
 namespace {
@@ -75,33 +76,13 @@ CryptoConfig meta_store_crypto_config(std::string table_name,
   };
 }
 
-Item make_meta_item(std::string_view material_name, std::uint64_t version,
-                    const CryptoConfig& meta_config) {
-  if (material_name.empty()) throw ConfigError("material name must not be empty");
-  const SecretBytes enc = SecretBytes::random(kNewKeySize);
-  const SecretBytes integrity = SecretBytes::random(kNewKeySize);
-  const auto span_bytes = [](const SecretBytes& s) {
-    const auto view = s.expose_secret();
-    return Bytes(view.begin(), view.end());
-  };
-  Item plain{
-      {std::string(kMetaMaterialNameAttribute), AttributeValue::S(std::string(material_name))},
-      {std::string(kMetaVersionAttribute), AttributeValue::N(std::to_string(version))},
-      {std::string(kMaterialTypeAttribute), AttributeValue::S(std::string(kMaterialTypeVersion))},
-      {std::string(kEncryptionKeyAttribute), AttributeValue::B(span_bytes(enc))},
-      {std::string(kEncryptionAlgorithmAttribute), AttributeValue::S("AES")},
-      {std::string(kIntegrityKeyAttribute), AttributeValue::B(span_bytes(integrity))},
-      {std::string(kIntegrityAlgorithmAttribute), AttributeValue::S("HmacSHA256")},
-  };
-  Item stored = encrypt_item(std::move(plain), meta_config);
-  return stored;
-}
+namespace {
 
-std::shared_ptr<const MaterialsProvider> provider_from_meta_item(const Item& stored,
-                                                                 const CryptoConfig& meta_config) {
-  // Not const: the key bytes are wiped in place once copied into key objects.
-  Item item = decrypt_item(stored, meta_config);
-  const std::string& name = required(item, kMetaMaterialNameAttribute, AttributeValue::Type::kS).as_s();
+// The wrapped provider of a decrypted (plaintext) meta item. REQUIRES: `item` is a local copy
+// whose key bytes may be wiped in place.
+std::shared_ptr<const MaterialsProvider> provider_from_plain(const Item& item) {
+  const std::string& name =
+      required(item, kMetaMaterialNameAttribute, AttributeValue::Type::kS).as_s();
   const std::uint64_t version =
       parse_version(required(item, kMetaVersionAttribute, AttributeValue::Type::kN).as_n());
   if (required(item, kMaterialTypeAttribute, AttributeValue::Type::kS).as_s() !=
@@ -121,7 +102,6 @@ std::shared_ptr<const MaterialsProvider> provider_from_meta_item(const Item& sto
   }
   const Bytes& enc = required(item, kEncryptionKeyAttribute, AttributeValue::Type::kB).as_b();
   const Bytes& integrity = required(item, kIntegrityKeyAttribute, AttributeValue::Type::kB).as_b();
-  // `item` is a local, non-const copy: wiping its key bytes in place is sound.
   struct WipeKeys {
     const Bytes& a;
     const Bytes& b;
@@ -134,13 +114,72 @@ std::shared_ptr<const MaterialsProvider> provider_from_meta_item(const Item& sto
     WrappedMaterials materials{
         .wrapping_key = WrappingKey::aes(AesKey::create(SecretBytes::copy_of(enc))),
         .unwrapping_key = UnwrappingKey::aes(AesKey::create(SecretBytes::copy_of(enc))),
-        .signing_key = SigningKey::hmac(HmacKey::create(signing->hash, SecretBytes::copy_of(integrity))),
+        .signing_key =
+            SigningKey::hmac(HmacKey::create(signing->hash, SecretBytes::copy_of(integrity))),
         .description = {{std::string(lf::kMetaIdKey), format_meta_id(name, version)}},
     };
     return WrappedMaterialsProvider::create(std::move(materials));
   } catch (const ConfigError&) {
     throw DecryptionError("meta item holds keys of an invalid size");
   }
+}
+
+}  // namespace
+
+namespace internal {
+
+NewMetaItem new_meta_item(std::string_view material_name, std::uint64_t version,
+                          const CryptoConfig& meta_config) {
+  if (material_name.empty()) throw ConfigError("material name must not be empty");
+  const SecretBytes enc = SecretBytes::random(kNewKeySize);
+  const SecretBytes integrity = SecretBytes::random(kNewKeySize);
+  const auto span_bytes = [](const SecretBytes& s) {
+    const auto view = s.expose_secret();
+    return Bytes(view.begin(), view.end());
+  };
+  Item plain{
+      {std::string(kMetaMaterialNameAttribute), AttributeValue::S(std::string(material_name))},
+      {std::string(kMetaVersionAttribute), AttributeValue::N(std::to_string(version))},
+      {std::string(kMaterialTypeAttribute), AttributeValue::S(std::string(kMaterialTypeVersion))},
+      {std::string(kEncryptionKeyAttribute), AttributeValue::B(span_bytes(enc))},
+      {std::string(kEncryptionAlgorithmAttribute), AttributeValue::S("AES")},
+      {std::string(kIntegrityKeyAttribute), AttributeValue::B(span_bytes(integrity))},
+      {std::string(kIntegrityAlgorithmAttribute), AttributeValue::S("HmacSHA256")},
+  };
+  NewMetaItem out;
+  out.stored = encrypt_item(plain, meta_config);
+  out.provider = provider_from_plain(plain);  // wipes the plaintext key bytes
+  return out;
+}
+
+std::shared_ptr<const MaterialsProvider> provider_for_version(const Item& stored,
+                                                              std::string_view material_name,
+                                                              std::uint64_t version,
+                                                              const CryptoConfig& meta_config) {
+  const auto n = stored.find(std::string(kMetaMaterialNameAttribute));
+  const auto v = stored.find(std::string(kMetaVersionAttribute));
+  if (n == stored.end() || !n->second.is(AttributeValue::Type::kS) ||
+      n->second.as_s() != material_name || v == stored.end() ||
+      !v->second.is(AttributeValue::Type::kN) || parse_version(v->second.as_n()) != version) {
+    throw DecryptionError("meta store returned an item that is not version " +
+                          std::to_string(version) + " of material \"" +
+                          std::string(material_name) + "\"");
+  }
+  return provider_from_meta_item(stored, meta_config);
+}
+
+}  // namespace internal
+
+Item make_meta_item(std::string_view material_name, std::uint64_t version,
+                    const CryptoConfig& meta_config) {
+  return internal::new_meta_item(material_name, version, meta_config).stored;
+}
+
+std::shared_ptr<const MaterialsProvider> provider_from_meta_item(const Item& stored,
+                                                                 const CryptoConfig& meta_config) {
+  // Not const: the key bytes are wiped in place once copied into key objects.
+  Item item = decrypt_item(stored, meta_config);
+  return provider_from_plain(item);
 }
 
 std::string format_meta_id(std::string_view material_name, std::uint64_t version) {
@@ -212,7 +251,7 @@ std::shared_ptr<const MaterialsProvider> InMemoryMetaStore::load_version(
     }
     stored = it->second;
   }
-  return provider_from_meta_item(stored, config_);
+  return internal::provider_for_version(stored, material_name, version, config_);
 }
 
 std::optional<std::uint64_t> InMemoryMetaStore::max_version(std::string_view material_name) const {
@@ -228,15 +267,16 @@ std::shared_ptr<const MaterialsProvider> InMemoryMetaStore::create_version(
     std::string_view material_name, std::uint64_t version) const {
   // Encrypt outside the lock (the meta provider may be slow, e.g. KMS); the insert is the
   // conditional put: a version that appeared meanwhile wins and is used instead.
-  Item fresh = make_meta_item(material_name, version, config_);
+  internal::NewMetaItem fresh = internal::new_meta_item(material_name, version, config_);
   Item stored;
   {
     const std::lock_guard lock(mutex_);
     const auto [it, inserted] =
-        items_.try_emplace({std::string(material_name), version}, std::move(fresh));
+        items_.try_emplace({std::string(material_name), version}, fresh.stored);
+    if (inserted) return std::move(fresh.provider);
     stored = it->second;
   }
-  return provider_from_meta_item(stored, config_);
+  return internal::provider_for_version(stored, material_name, version, config_);
 }
 
 }  // namespace ddbcrypt

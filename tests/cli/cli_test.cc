@@ -42,8 +42,13 @@ class Cli : public ::testing::Test {
   }
 
   CliRun run(const std::string& args, const std::string& input = "") const {
+    return run_with_env("", args, input);
+  }
+  // `env` is a prefix of NAME=VALUE assignments for the shell.
+  CliRun run_with_env(const std::string& env, const std::string& args,
+                      const std::string& input = "") const {
     write("stdin", input);
-    const std::string command = std::string("'") + DDBCRYPT_CLI_PATH + "' " + args + " < '" +
+    const std::string command = env + "'" + DDBCRYPT_CLI_PATH + "' " + args + " < '" +
                                 path("stdin") + "' > '" + path("stdout") + "' 2> '" +
                                 path("stderr") + "'";
     const int status = std::system(command.c_str());
@@ -198,6 +203,30 @@ TEST_F(Cli, UsageAndFileErrors) {
   EXPECT_EQ(run("encrypt --materials '" + path("bad.json") + "' --table T --partition-key pk").exit_code, 3);
   EXPECT_EQ(run("--version").exit_code, 0);
   EXPECT_EQ(run("--help").exit_code, 0);
+}
+
+TEST_F(Cli, MetaCommandsRefuseUnusableArgumentsWithoutCallingAws) {
+  // Every AWS endpoint points at a closed port: a call that slipped through would fail with
+  // exit 8, not 3.
+  const std::string env = "AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y "
+                          "AWS_ENDPOINT_URL=http://127.0.0.1:9 ";
+  const CliRun units = run_with_env(env, "meta create-table --table T --read-units 5");
+  EXPECT_EQ(units.exit_code, 3) << units.err;
+  EXPECT_NE(units.err.find("--write-units"), std::string::npos) << units.err;
+  EXPECT_EQ(run("meta").exit_code, 2);
+  EXPECT_EQ(run("meta new-version").exit_code, 2);
+  const std::string materials = keygen("static");
+  const CliRun not_most_recent =
+      run_with_env(env, "meta new-version --materials '" + materials + "'");
+  EXPECT_EQ(not_most_recent.exit_code, 3) << not_most_recent.err;
+  EXPECT_NE(not_most_recent.err.find("most-recent"), std::string::npos) << not_most_recent.err;
+  // A most-recent file whose meta table cannot be reached: the AWS error, exit 8.
+  write("mr.json", R"({"provider": "most-recent", "meta_table": "t", "material_name": "m",
+                       "meta_materials": )" + testing::read_text_file(materials) + "}");
+  const CliRun unreachable = run_with_env(
+      env + "AWS_MAX_ATTEMPTS=1 ", "meta new-version --materials '" + path("mr.json") + "'");
+  EXPECT_EQ(unreachable.exit_code, 8) << unreachable.err;
+  EXPECT_NE(unreachable.err.find("DynamoDB"), std::string::npos) << unreachable.err;
 }
 
 TEST_F(Cli, KeygenWritesPrivateFilesAndNeverOverwrites) {

@@ -218,14 +218,14 @@ TEST_F(RepositoryTest, MissingAttributeUsesTheDefaultOrFailsNamingTheAttribute) 
   const std::string ssn = fields->encrypt(
       EncryptedAttribute{.key_id = kAppKey}, FieldBinding{.table_name = "accounts", .attribute_name = "balance", .key = accounts.key("o", 1)},
       AV::N("5")).as_s();
-  ddb->put_raw("accounts", {{"owner", AV::S("o")}, {"number", AV::N("1")}, {"balance", AV::S(ssn)}});
+  ddb->overwrite("accounts", {{"owner", AV::S("o")}, {"number", AV::N("1")}, {"balance", AV::S(ssn)}});
   auto a = accounts.get("o", 1);
   ASSERT_TRUE(a);
   EXPECT_EQ(a->value().status, "open");
   EXPECT_EQ(a->value().balance, 5);
   EXPECT_EQ(a->value().version, 0);
 
-  ddb->put_raw("users", {{"pk", AV::S("user#9")}});
+  ddb->overwrite("users", {{"pk", AV::S("user#9")}});
   try {
     (void)users.get("user#9");
     FAIL() << "expected FormatError";
@@ -240,7 +240,7 @@ TEST_F(RepositoryTest, WrongStoredTypeIsAFormatErrorNamingTheField) {
   users.save(alice());
   Item item = raw("users", users.key("user#1"));
   item["age"] = AV::S("forty-one");
-  ddb->put_raw("users", item);
+  ddb->overwrite("users", item);
   try {
     (void)users.get("user#1");
     FAIL() << "expected FormatError";
@@ -294,8 +294,8 @@ TEST_F(RepositoryTest, UpdateSendsOnlyTheChangedFields) {
 
   loaded->value().email = "alice@example.org";
   users.update(*loaded);
-  ASSERT_EQ(ddb->update_requests().size(), 1u);
-  const auto request = ddb->update_requests().front();
+  ASSERT_EQ(ddb->update_item_requests().size(), 1u);
+  const auto request = ddb->update_item_requests().front();
   EXPECT_EQ(request.expression_attribute_names.size(), 2u);  // email and pk (existence check)
   for (const auto& [placeholder, name] : request.expression_attribute_names) {
     EXPECT_NE(name, "ssn");
@@ -497,7 +497,7 @@ TEST_F(RepositoryTest, ReadOnlyRefusesToEncryptAndNeverWritesPlaintext) {
 
 TEST_F(RepositoryTest, PlaintextInAnEncryptedFieldFollowsThePolicy) {
   auto users = created<User>();
-  ddb->put_raw("users", {{"pk", AV::S("user#1")}, {"email", AV::S("a@x")}, {"ssn", AV::S(std::string(kSsn))}});
+  ddb->overwrite("users", {{"pk", AV::S("user#1")}, {"email", AV::S("a@x")}, {"ssn", AV::S(std::string(kSsn))}});
   auto why = encryption_error([&] { (void)users.get("user#1"); });
   EXPECT_TRUE(contains(why, "not encrypted")) << why;
 
@@ -531,18 +531,18 @@ TEST_F(RepositoryTest, BoundValueCopiedToAnotherItemFieldOrTableFailsToDecrypt) 
   users.save(alice());
   const AV ssn = raw("users", users.key("user#1")).at("ssn");
 
-  ddb->put_raw("users", {{"pk", AV::S("user#2")}, {"email", AV::S("m@x")}, {"ssn", ssn}});
+  ddb->overwrite("users", {{"pk", AV::S("user#2")}, {"email", AV::S("m@x")}, {"ssn", ssn}});
   auto why = encryption_error([&] { (void)users.get("user#2"); });
   EXPECT_TRUE(contains(why, "field ssn")) << why;
 
-  ddb->put_raw("users-copy", {{"pk", AV::S("user#1")}, {"email", AV::S("m@x")}, {"ssn", ssn}});
+  ddb->overwrite("users-copy", {{"pk", AV::S("user#1")}, {"email", AV::S("m@x")}, {"ssn", ssn}});
   encryption_error([&] { (void)copies.get("user#1"); });
 
   auto repo_ = created<Everything>();
   repo_.save(Everything{.pk = "e#1", .e_blob = Bytes{1}});
   Item item = raw("everything", repo_.key("e#1"));
   item["e_raw"] = item.at("e_blob");  // another field of the same item
-  ddb->put_raw("everything", item);
+  ddb->overwrite("everything", item);
   why = encryption_error([&] { (void)repo_.get("e#1"); });
   EXPECT_TRUE(contains(why, "field e_raw")) << why;
 }
@@ -582,14 +582,14 @@ TEST_F(RepositoryTest, CorruptOrTruncatedValuesAreEncryptionErrors) {
   for (std::size_t cut : {std::size_t{4}, std::size_t{10}, text.size() / 2, text.size() - 4}) {
     Item bad = good;
     bad["ssn"] = AV::S(text.substr(0, cut));
-    ddb->put_raw("users", bad);
+    ddb->overwrite("users", bad);
     encryption_error([&] { (void)users.get("user#1"); });
   }
   Bytes envelope = internal::from_stored_text(text);
   envelope.back() ^= 0x01;
   Item flipped = good;
   flipped["ssn"] = AV::S(internal::to_stored_text(envelope));
-  ddb->put_raw("users", flipped);
+  ddb->overwrite("users", flipped);
   encryption_error([&] { (void)users.get("user#1"); });
 }
 
@@ -904,7 +904,7 @@ TEST_F(RepositoryTest, PydynoxFormatFieldsWriteVersionOneEnvelopes) {
   EXPECT_FALSE(stored.count("note"));
   EXPECT_EQ(profiles.get("p1")->value().secret, "s3cret");
   // Not bound: the same text decrypts in another item (pydynox's weakness, kept for interop).
-  ddb->put_raw("profiles", {{"id", AV::S("p2")}, {"secret", stored.at("secret")}});
+  ddb->overwrite("profiles", {{"id", AV::S("p2")}, {"secret", stored.at("secret")}});
   EXPECT_EQ(profiles.get("p2")->value().secret, "s3cret");
 }
 

@@ -52,6 +52,17 @@ DUMMY_AWS_ENV = {
     # The credential chain must never try the real instance metadata service.
     "AWS_EC2_METADATA_DISABLED": "true",
 }
+# Anything that is not loopback goes to a proxy address where nothing listens, so a request a
+# test should never make (a real AWS endpoint, the metadata service) fails at once instead of
+# leaving the machine. libcurl, botocore and urllib all honour these variables.
+LOOPBACK_ONLY_ENV = {
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "ALL_PROXY": "http://127.0.0.1:9",
+    "no_proxy": "127.0.0.1,localhost,::1",
+    "NO_PROXY": "127.0.0.1,localhost,::1",
+}
 CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN",
                    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
@@ -289,6 +300,7 @@ def start_all(services, log_dir, detached, timeout):
 
 def endpoint_env(processes):
     env = dict(DUMMY_AWS_ENV)
+    env.update(LOOPBACK_ONLY_ENV)
     for proc in processes:
         if proc.name == "dynamodb":
             env["DDBCRYPT_TEST_DYNAMODB_ENDPOINT"] = proc.endpoint

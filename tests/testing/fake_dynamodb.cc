@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <thread>
 #include <utility>
 #include <variant>
 
@@ -900,12 +901,56 @@ PageOut page_of(const std::vector<const Item*>& ordered, const std::vector<std::
   return out;
 }
 
+// The top-level names a ProjectionExpression keeps; nullopt for none (the whole item).
+std::optional<std::vector<std::string>> projection_of(const std::optional<std::string>& text,
+                                                      Placeholders& p) {
+  if (!text) return std::nullopt;
+  Parser parser(*text, p);
+  std::vector<std::string> names;
+  do {
+    const Path path = parser.projection_path();
+    if (path.steps.size() != 1) invalid("the fake projects top-level attributes only");
+    names.push_back(std::get<std::string>(path.steps[0]));
+  } while (parser.accept_comma());
+  if (!parser.at_end()) invalid("Invalid ProjectionExpression: syntax error");
+  return names;
+}
+
+Item project(const Item& item, const std::optional<std::vector<std::string>>& names) {
+  if (!names) return item;
+  Item out;
+  for (const auto& n : *names) {
+    if (auto it = item.find(n); it != item.end()) out.emplace(n, it->second);
+  }
+  return out;
+}
+
 }  // namespace
 
 // ----- The client ------------------------------------------------------------------------------
 
 FakeDynamoDb::FakeDynamoDb(std::string region) : region_(std::move(region)) {}
 FakeDynamoDb::~FakeDynamoDb() = default;
+
+void FakeDynamoDb::fail_next(const std::string& operation, const std::string& error_code,
+                             int times) {
+  std::lock_guard lock(mu_);
+  failures_[operation] = Failure{error_code, times};
+}
+
+void FakeDynamoDb::fail_always(const std::string& operation, const std::string& error_code) {
+  std::lock_guard lock(mu_);
+  if (error_code.empty()) {
+    failures_.erase(operation);
+  } else {
+    failures_[operation] = Failure{error_code, -1};
+  }
+}
+
+void FakeDynamoDb::set_latency(std::chrono::milliseconds latency) {
+  std::lock_guard lock(mu_);
+  latency_ = latency;
+}
 
 void FakeDynamoDb::leave_unprocessed(const std::string& operation, int n, std::size_t count_) {
   std::lock_guard lock(mu_);
@@ -929,7 +974,7 @@ std::optional<Item> FakeDynamoDb::raw_item(const std::string& name, const Item& 
   return i ? std::optional<Item>(*i) : std::nullopt;
 }
 
-void FakeDynamoDb::put_raw(const std::string& name, Item item) {
+void FakeDynamoDb::overwrite(const std::string& name, Item item) {
   std::lock_guard lock(mu_);
   upsert(table(name), std::move(item));
 }
@@ -943,16 +988,28 @@ std::size_t FakeDynamoDb::calls(std::string_view operation) const {
 void FakeDynamoDb::reset_counts() {
   std::lock_guard lock(mu_);
   counts_.clear();
+  gets_.clear();
+  queries_.clear();
   updates_.clear();
   puts_.clear();
 }
 
-std::vector<aws::UpdateItemRequest> FakeDynamoDb::update_requests() const {
+std::vector<aws::GetItemRequest> FakeDynamoDb::get_item_requests() const {
+  std::lock_guard lock(mu_);
+  return gets_;
+}
+
+std::vector<aws::QueryRequest> FakeDynamoDb::query_requests() const {
+  std::lock_guard lock(mu_);
+  return queries_;
+}
+
+std::vector<aws::UpdateItemRequest> FakeDynamoDb::update_item_requests() const {
   std::lock_guard lock(mu_);
   return updates_;
 }
 
-std::vector<aws::PutItemRequest> FakeDynamoDb::put_requests() const {
+std::vector<aws::PutItemRequest> FakeDynamoDb::put_item_requests() const {
   std::lock_guard lock(mu_);
   return puts_;
 }
@@ -963,41 +1020,52 @@ FakeDynamoDb::Table& FakeDynamoDb::table(const std::string& name) const {
   return it->second;
 }
 
-void FakeDynamoDb::count(std::string_view operation) const {
-  auto it = counts_.find(operation);
-  if (it == counts_.end()) it = counts_.emplace(std::string(operation), 0).first;
-  ++it->second;
+void FakeDynamoDb::begin(const std::string& operation) const {
+  std::string injected;
+  std::chrono::milliseconds latency{0};
+  {
+    std::lock_guard lock(mu_);
+    auto it = counts_.find(operation);
+    if (it == counts_.end()) it = counts_.emplace(operation, 0).first;
+    ++it->second;
+    if (auto f = failures_.find(operation); f != failures_.end()) {
+      injected = f->second.code;
+      if (f->second.remaining > 0 && --f->second.remaining == 0) failures_.erase(f);
+    }
+    latency = latency_;
+  }
+  if (latency.count() > 0) std::this_thread::sleep_for(latency);
+  if (!injected.empty()) {
+    const bool client_error = injected.find("AccessDenied") != std::string::npos ||
+                              injected == "ResourceNotFoundException" ||
+                              injected == "ValidationException";
+    throw DynamoDbError(AwsErrorInfo{.error_code = injected,
+                                     .message = "injected by the test",
+                                     .http_status = client_error ? 400 : 500,
+                                     .request_id = "FAKE-" + std::to_string(++request_ids),
+                                     .retryable = !client_error});
+  }
 }
 
 aws::GetItemResult FakeDynamoDb::get_item(const aws::GetItemRequest& r) const {
+  begin("GetItem");
   std::lock_guard lock(mu_);
-  count("GetItem");
+  gets_.push_back(r);
+  if (!r.attributes_to_get.empty()) invalid("the fake does not support AttributesToGet");
   Table& t = table(r.table_name);
   const Item key = checked_key(t, r.key);
+  static const aws::ExpressionAttributeValues kNoValues;
+  Placeholders p{r.expression_attribute_names, kNoValues, {}, {}};
+  const auto projection = projection_of(r.projection_expression, p);
+  p.check_all_used();
   aws::GetItemResult out;
-  if (const Item* i = find_item(t, key)) {
-    if (r.projection_expression) {
-      Placeholders p{r.expression_attribute_names, {}, {}, {}};
-      Parser parser(*r.projection_expression, p);
-      Item projected;
-      do {
-        const Path path = parser.projection_path();
-        if (const AV* v = resolve(*i, path); v && path.steps.size() == 1) {
-          projected.emplace(std::get<std::string>(path.steps[0]), *v);
-        }
-      } while (parser.accept_comma());
-      p.check_all_used();
-      out.item = std::move(projected);
-    } else {
-      out.item = *i;
-    }
-  }
+  if (const Item* i = find_item(t, key)) out.item = project(*i, projection);
   return out;
 }
 
 aws::PutItemResult FakeDynamoDb::put_item(const aws::PutItemRequest& r) const {
+  begin("PutItem");
   std::lock_guard lock(mu_);
-  count("PutItem");
   puts_.push_back(r);
   Table& t = table(r.table_name);
   const Item key = key_of_item(t, r.item);
@@ -1016,8 +1084,8 @@ aws::PutItemResult FakeDynamoDb::put_item(const aws::PutItemRequest& r) const {
 }
 
 aws::DeleteItemResult FakeDynamoDb::delete_item(const aws::DeleteItemRequest& r) const {
+  begin("DeleteItem");
   std::lock_guard lock(mu_);
-  count("DeleteItem");
   Table& t = table(r.table_name);
   const Item key = checked_key(t, r.key);
   Placeholders p{r.expression_attribute_names, r.expression_attribute_values, {}, {}};
@@ -1034,8 +1102,8 @@ aws::DeleteItemResult FakeDynamoDb::delete_item(const aws::DeleteItemRequest& r)
 }
 
 aws::UpdateItemResult FakeDynamoDb::update_item(const aws::UpdateItemRequest& r) const {
+  begin("UpdateItem");
   std::lock_guard lock(mu_);
-  count("UpdateItem");
   updates_.push_back(r);
   Table& t = table(r.table_name);
   const Item key = checked_key(t, r.key);
@@ -1059,8 +1127,13 @@ aws::UpdateItemResult FakeDynamoDb::update_item(const aws::UpdateItemRequest& r)
 }
 
 aws::QueryResult FakeDynamoDb::query(const aws::QueryRequest& r) const {
+  begin("Query");
   std::lock_guard lock(mu_);
-  count("Query");
+  queries_.push_back(r);
+  if (r.select || !r.attributes_to_get.empty() || !r.key_conditions.empty() ||
+      !r.query_filter.empty() || r.conditional_operator) {
+    invalid("the fake supports expressions only (no Select or legacy parameters)");
+  }
   Table& t = table(r.table_name);
   if (!r.key_condition_expression) invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified");
   if (r.index_name && r.consistent_read.value_or(false)) {
@@ -1076,6 +1149,7 @@ aws::QueryResult FakeDynamoDb::query(const aws::QueryRequest& r) const {
     Parser filter_parser(*r.filter_expression, p);
     filter = filter_parser.condition_expression();
   }
+  const auto projection = projection_of(r.projection_expression, p);
   p.check_all_used();
   Walk w = walk_of(t, r.index_name, true);
   std::vector<const Item*> matching;
@@ -1088,14 +1162,17 @@ aws::QueryResult FakeDynamoDb::query(const aws::QueryRequest& r) const {
   aws::QueryResult out;
   out.count = static_cast<std::int64_t>(page.items.size());
   out.scanned_count = page.scanned;
-  out.items = std::move(page.items);
+  for (const Item& i : page.items) out.items.push_back(project(i, projection));
   out.last_evaluated_key = std::move(page.last);
   return out;
 }
 
 aws::ScanResult FakeDynamoDb::scan(const aws::ScanRequest& r) const {
+  begin("Scan");
   std::lock_guard lock(mu_);
-  count("Scan");
+  if (r.select || !r.attributes_to_get.empty() || !r.scan_filter.empty() || r.conditional_operator) {
+    invalid("the fake supports expressions only (no Select or legacy parameters)");
+  }
   Table& t = table(r.table_name);
   Placeholders p{r.expression_attribute_names, r.expression_attribute_values, {}, {}};
   std::unique_ptr<Expr> filter;
@@ -1103,6 +1180,7 @@ aws::ScanResult FakeDynamoDb::scan(const aws::ScanRequest& r) const {
     Parser filter_parser(*r.filter_expression, p);
     filter = filter_parser.condition_expression();
   }
+  const auto projection = projection_of(r.projection_expression, p);
   p.check_all_used();
   if (r.segment.has_value() != r.total_segments.has_value()) invalid("Segment and TotalSegments go together");
   Walk w = walk_of(t, r.index_name, false);
@@ -1119,14 +1197,14 @@ aws::ScanResult FakeDynamoDb::scan(const aws::ScanRequest& r) const {
   aws::ScanResult out;
   out.count = static_cast<std::int64_t>(page.items.size());
   out.scanned_count = page.scanned;
-  out.items = std::move(page.items);
+  for (const Item& i : page.items) out.items.push_back(project(i, projection));
   out.last_evaluated_key = std::move(page.last);
   return out;
 }
 
 aws::BatchGetItemResult FakeDynamoDb::batch_get_item(const aws::BatchGetItemRequest& r) const {
+  begin("BatchGetItem");
   std::lock_guard lock(mu_);
-  count("BatchGetItem");
   std::size_t total = 0;
   for (const auto& [name, part] : r.request_items) total += part.keys.size();
   if (total == 0 || total > 100) invalid("Too many items requested for the BatchGetItem call");
@@ -1156,8 +1234,8 @@ aws::BatchGetItemResult FakeDynamoDb::batch_get_item(const aws::BatchGetItemRequ
 }
 
 aws::BatchWriteItemResult FakeDynamoDb::batch_write_item(const aws::BatchWriteItemRequest& r) const {
+  begin("BatchWriteItem");
   std::lock_guard lock(mu_);
-  count("BatchWriteItem");
   std::size_t total = 0;
   for (const auto& [name, writes] : r.request_items) total += writes.size();
   if (total == 0 || total > 25) invalid("Too many items requested for the BatchWriteItem call");
@@ -1197,8 +1275,8 @@ aws::BatchWriteItemResult FakeDynamoDb::batch_write_item(const aws::BatchWriteIt
 }
 
 aws::TransactGetItemsResult FakeDynamoDb::transact_get_items(const aws::TransactGetItemsRequest& r) const {
+  begin("TransactGetItems");
   std::lock_guard lock(mu_);
-  count("TransactGetItems");
   if (r.transact_items.empty() || r.transact_items.size() > 100) invalid("1 to 100 items");
   aws::TransactGetItemsResult out;
   for (const auto& g : r.transact_items) {
@@ -1211,8 +1289,8 @@ aws::TransactGetItemsResult FakeDynamoDb::transact_get_items(const aws::Transact
 
 aws::TransactWriteItemsResult FakeDynamoDb::transact_write_items(
     const aws::TransactWriteItemsRequest& r) const {
+  begin("TransactWriteItems");
   std::lock_guard lock(mu_);
-  count("TransactWriteItems");
   if (r.transact_items.empty() || r.transact_items.size() > 100) invalid("1 to 100 items");
   struct Planned {
     Table* table;
@@ -1297,8 +1375,8 @@ aws::TransactWriteItemsResult FakeDynamoDb::transact_write_items(
 }
 
 aws::CreateTableResult FakeDynamoDb::create_table(const aws::CreateTableRequest& r) const {
+  begin("CreateTable");
   std::lock_guard lock(mu_);
-  count("CreateTable");
   if (tables_.count(r.table_name)) fail("ResourceInUseException", "Table already exists: " + r.table_name);
   Table t;
   for (const auto& d : r.attribute_definitions) t.types[d.attribute_name] = d.attribute_type;
@@ -1319,10 +1397,33 @@ aws::CreateTableResult FakeDynamoDb::create_table(const aws::CreateTableRequest&
   };
   for (const auto& g : r.global_secondary_indexes) add_index(g.index_name, g.key_schema, true);
   for (const auto& l : r.local_secondary_indexes) add_index(l.index_name, l.key_schema, false);
+  // Every attribute definition must be a key of the table or an index (DynamoDB's rule).
+  std::set<std::string> keys;
+  for (const auto& k : r.key_schema) keys.insert(k.attribute_name);
+  for (const auto& i : t.indexes) {
+    keys.insert(i.partition_key);
+    if (i.sort_key) keys.insert(*i.sort_key);
+  }
+  for (const auto& d : r.attribute_definitions) {
+    if (!keys.count(d.attribute_name)) invalid("attribute definition " + d.attribute_name + " is not a key");
+  }
+  const bool on_demand = r.billing_mode == aws::BillingMode::kPayPerRequest;
+  if (on_demand == r.provisioned_throughput.has_value()) {
+    invalid("ProvisionedThroughput must be given exactly for PROVISIONED tables");
+  }
   t.description.table_name = r.table_name;
+  t.description.table_arn = "arn:aws:dynamodb:" + region_ + ":111122223333:table/" + r.table_name;
   t.description.table_status = "ACTIVE";
   t.description.attribute_definitions = r.attribute_definitions;
   t.description.key_schema = r.key_schema;
+  t.description.item_count = 0;
+  t.description.billing_mode_summary = aws::BillingModeSummary{
+      .billing_mode = on_demand ? aws::BillingMode::kPayPerRequest : aws::BillingMode::kProvisioned};
+  if (r.provisioned_throughput) {
+    t.description.provisioned_throughput = aws::ProvisionedThroughputDescription{
+        .read_capacity_units = r.provisioned_throughput->read_capacity_units,
+        .write_capacity_units = r.provisioned_throughput->write_capacity_units};
+  }
   for (const auto& g : r.global_secondary_indexes) {
     t.description.global_secondary_indexes.push_back(aws::GlobalSecondaryIndexDescription{
         .index_name = g.index_name, .key_schema = g.key_schema, .projection = g.projection,
@@ -1335,22 +1436,26 @@ aws::CreateTableResult FakeDynamoDb::create_table(const aws::CreateTableRequest&
 }
 
 aws::DescribeTableResult FakeDynamoDb::describe_table(const aws::DescribeTableRequest& r) const {
+  begin("DescribeTable");
   std::lock_guard lock(mu_);
-  count("DescribeTable");
-  return {.table = table(r.table_name).description};
+  const Table& t = table(r.table_name);
+  aws::DescribeTableResult out{.table = t.description};
+  out.table.item_count = static_cast<std::int64_t>(t.items.size());
+  return out;
 }
 
 aws::DeleteTableResult FakeDynamoDb::delete_table(const aws::DeleteTableRequest& r) const {
+  begin("DeleteTable");
   std::lock_guard lock(mu_);
-  count("DeleteTable");
   aws::DeleteTableResult out{.table_description = table(r.table_name).description};
+  out.table_description.table_status = "DELETING";
   tables_.erase(r.table_name);
   return out;
 }
 
 aws::ListTablesResult FakeDynamoDb::list_tables(const aws::ListTablesRequest&) const {
+  begin("ListTables");
   std::lock_guard lock(mu_);
-  count("ListTables");
   aws::ListTablesResult out;
   for (const auto& [name, t] : tables_) out.table_names.push_back(name);
   return out;

@@ -6,6 +6,12 @@
 // returns, including faults no real service produces on demand: a dropped connection before
 // any answer, a delay, a body cut short. It never listens on anything but 127.0.0.1.
 //
+// Requests need a Content-Length when they have a body (a chunked request is answered 501 and
+// the connection closed). "Expect: 100-continue" is honoured. Bytes that cannot start an HTTP
+// request (a TLS ClientHello, say) are answered 400 at once and the connection closed, so a
+// client speaking the wrong protocol fails fast instead of waiting. A handler that throws is
+// answered 500. Destruction cuts short pending delays.
+//
 //   testing::LocalHttpServer server([](const testing::ReceivedRequest& r) {
 //     return testing::ScriptedReply{.status = 200, .body = R"({"ok":true})"};
 //   });
@@ -37,10 +43,19 @@ struct ReceivedRequest {
   std::string header(std::string_view name) const;
 };
 
+// An informational (1xx) response sent ahead of the real one, e.g. 103 Early Hints.
+struct InterimReply {
+  int status = 103;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
 struct ScriptedReply {
   int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
+  // Sent in this order. Content-Length is added unless they hold Content-Length or
+  // Transfer-Encoding, in which case `body` goes out exactly as given (already chunked, say).
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::vector<InterimReply> interim;   // sent first, in order
   std::chrono::milliseconds delay{0};  // wait this long before answering
   bool drop = false;                   // close the connection without answering
   bool truncate = false;  // announce the full Content-Length, send half the body, close

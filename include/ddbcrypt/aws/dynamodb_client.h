@@ -678,7 +678,7 @@ struct ListTablesResult {
 // ----- The client -----------------------------------------------------------------------------
 
 // Each method makes exactly one DynamoDB call of the same name (retried by the transport on
-// throttling and transient errors, up to ClientConfig::retry.max_attempts, 10 by default) and
+// throttling and transient errors, up to ClientConfig::retry.max_attempts, 4 by default) and
 // throws DynamoDbError when DynamoDB refuses it or cannot be reached.
 class DynamoDbClient {
  public:
@@ -708,6 +708,12 @@ class DynamoDbClient {
   // The region requests are signed for.
   [[nodiscard]] virtual const std::string& region() const noexcept = 0;
 };
+
+// The real client: signed JSON requests over ddbcrypt's HTTP transport, with the standard
+// retry mode (4 attempts by default), clock-skew correction and a CRC-32 check of every
+// response. Region, endpoint and credentials come from `config` and the usual sources (see
+// client_config.h); throws ConfigError when no region can be resolved.
+[[nodiscard]] std::shared_ptr<DynamoDbClient> make_dynamodb_client(ClientConfig config = {});
 
 // ----- Pagination -----------------------------------------------------------------------------
 

@@ -5,17 +5,20 @@
 // verification keys for each item to decrypt, based on the item's encryption context (table,
 // key names, attributes, material description). Providers differ in where the keys come from:
 //
-//   StaticMaterialsProvider   fixed keys configured in code (legacy "raw" materials)
-//   WrappedMaterialsProvider  a fresh content key per item, wrapped with AES key wrap or
-//                             RSA-OAEP and stored in the material description
-//   MostRecentProvider        versioned wrapped materials kept in a MetaStore
-//                             (ddbcrypt/materials/most_recent_provider.h)
-//   (later: Direct KMS)
+//   StaticMaterialsProvider     fixed keys configured in code (legacy "raw" materials)
+//   WrappedMaterialsProvider    a fresh content key per item, wrapped with AES key wrap or
+//                               RSA-OAEP and stored in the material description
+//   DirectKmsMaterialsProvider  one AWS KMS data key per item, HKDF-derived keys
+//                               (ddbcrypt/materials/direct_kms_provider.h)
+//   MostRecentProvider          versioned wrapped materials kept in a MetaStore
+//                               (ddbcrypt/materials/most_recent_provider.h)
 //
 // Thread-safety: providers are shared between threads; every method is safe to call
 // concurrently.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,6 +30,10 @@
 #include "ddbcrypt/item/attribute_value.h"
 
 namespace ddbcrypt {
+
+// The time source of the providers' caches (tests pass a manual clock); empty means
+// std::chrono::steady_clock::now.
+using MaterialsClock = std::function<std::chrono::steady_clock::time_point()>;
 
 // The string → string map stored (serialized) in `*amzn-ddb-map-desc*`.
 using MaterialDescription = std::map<std::string, std::string>;

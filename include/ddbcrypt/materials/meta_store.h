@@ -14,8 +14,9 @@
 //   int, intAlg (B, S, encrypted)  HMAC key bytes and "HmacSHA256"
 //
 // InMemoryMetaStore keeps the meta items in memory: it is what the test-vector runner loads
-// from a table dump, and a stand-in for tests. A DynamoDB-backed store implements the same
-// interface with GetItem / Query / a conditional PutItem, using the helpers below.
+// from a table dump, and a stand-in for tests. DynamoDbMetaStore
+// (ddbcrypt/materials/dynamodb_meta_store.h) keeps them in a DynamoDB table shared with the
+// reference libraries.
 //
 // Thread-safety: stores are shared between threads; every method is safe to call
 // concurrently.
