@@ -36,5 +36,6 @@ void add_item_commands(CLI::App& app, int& exit_code);
 void add_vectors_command(CLI::App& app, int& exit_code);
 void add_keygen_command(CLI::App& app, int& exit_code);
 void add_meta_commands(CLI::App& app, int& exit_code);
+void add_field_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ddbcrypt::cli

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   add_vectors_command(app, exit_code);
   add_keygen_command(app, exit_code);
   add_meta_commands(app, exit_code);
+  add_field_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
