@@ -1,11 +1,14 @@
 """Live interop between ddbcrypt's field encryption and pydynox's EncryptedAttribute.
 
-Both sides use the same moto KMS and the same DynamoDB Local (tests/standins/standins.py):
-  - pydynox models save items with an encrypted field into DynamoDB Local; the stored
-    `ENC:` text is read back with boto3 and decrypted by `ddbcrypt field decrypt --format
-    pydynox` (the CLI drives FieldEncryptor, the engine under the C++ model layer);
-  - `ddbcrypt field encrypt --format pydynox` encrypts values, boto3 stores them as the
-    field of items in DynamoDB Local, and pydynox models load and decrypt them;
+Both sides use the same moto KMS and the same DynamoDB Local (tests/standins/standins.py),
+at two levels:
+  - models: items saved by pydynox models load through ddbcrypt's model::Repository, and
+    items a Repository saved (the field in pydynox's format) load in pydynox models. The C++
+    side is tests/interop/pydynox_peer.cc (built as build/tests/pydynox_peer; found through
+    DDBCRYPT_PYDYNOX_PEER, else beside the CLI);
+  - values: the stored `ENC:` text of pydynox-saved items, read with boto3, is decrypted by
+    `ddbcrypt field decrypt --format pydynox`, and values `ddbcrypt field encrypt` made are
+    stored with boto3 and loaded by pydynox models;
 with and without an encryption context. Also: a wrong context fails on both sides, ddbcrypt's
 bound format fails closed in pydynox, and a strict ddbcrypt field refuses pydynox's format
 and plaintext.
@@ -57,6 +60,21 @@ def cli():
     if not os.access(path, os.X_OK):
         pytest.fail("DDBCRYPT_CLI=%s is not an executable file" % path)
     return path
+
+
+@pytest.fixture(scope="module")
+def peer(cli):
+    path = os.environ.get("DDBCRYPT_PYDYNOX_PEER") or os.path.join(
+        os.path.dirname(cli), "tests", "pydynox_peer")
+    if not os.access(path, os.X_OK):
+        pytest.fail("%s is not an executable file: build the pydynox_peer target or set "
+                    "DDBCRYPT_PYDYNOX_PEER" % path)
+    return path
+
+
+def run_peer(peer, verb, table, key_id, context, *args):
+    cmd = [peer, verb, "--table", table, "--key-id", key_id] + context_args(context) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +251,39 @@ def test_a_strict_field_refuses_pydynox_values_and_plaintext(cli, endpoints, kms
     assert "222-22-2222" not in refused.stderr
     assert cli_decrypt(cli, kms_key, None, ["222-22-2222"],
                        extra=["--accept-plaintext"]) == ["222-22-2222"]
+
+
+@pytest.mark.parametrize("context", CONTEXTS.values(), ids=CONTEXTS.keys())
+def test_items_pydynox_saved_load_through_the_cpp_repository(peer, endpoints, kms_key, table,
+                                                              context):
+    User = pydynox_model(table, endpoints, kms_key, context)
+    for i, secret in enumerate(SECRETS):
+        User(pk="user#%d" % i, email="u%d@example.com" % i, ssn=secret).sync_save()
+    for i, secret in enumerate(SECRETS):
+        result = run_peer(peer, "load", table, kms_key, context, "user#%d" % i)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"pk": {"S": "user#%d" % i},
+                                             "email": {"S": "u%d@example.com" % i},
+                                             "ssn": {"S": secret}}
+
+
+@pytest.mark.parametrize("context", CONTEXTS.values(), ids=CONTEXTS.keys())
+def test_items_the_cpp_repository_saved_load_in_pydynox(peer, endpoints, kms_key, ddb, table,
+                                                        context):
+    for i, secret in enumerate(SECRETS):
+        result = run_peer(peer, "save", table, kms_key, context, "user#%d" % i,
+                          "u%d@example.com" % i, secret)
+        assert result.returncode == 0, result.stderr
+    User = pydynox_model(table, endpoints, kms_key, context)
+    for i, secret in enumerate(SECRETS):
+        item = ddb.get_item(TableName=table, Key={"pk": {"S": "user#%d" % i}},
+                            ConsistentRead=True)["Item"]
+        assert envelope_version(item["ssn"]["S"]) == 1
+        loaded = User.sync_get(pk="user#%d" % i)
+        assert (loaded.email, loaded.ssn) == ("u%d@example.com" % i, secret)
+    # A wrong context is refused by the Repository, naming the field, not the value.
+    other = {"tenant": "globex"} if context is None else None
+    result = run_peer(peer, "load", table, kms_key, other, "user#0")
+    assert result.returncode == 1
+    assert "InvalidCiphertextException" in result.stderr and "field ssn" in result.stderr
+    assert SECRETS[0] not in result.stderr
