@@ -90,6 +90,33 @@ const Item& key_of_request(const aws::WriteRequest& w) {
   return std::get<aws::DeleteRequest>(w).key;
 }
 
+// "{pk=S:a}, {pk=S:b}, ... and 5 more" for the keys a batch could not finish.
+template <class Describe>
+std::string name_some(std::size_t count, const Describe& describe) {
+  std::vector<std::string> named;
+  for (std::size_t i = 0; i < count && i < kKeysNamedInErrors; ++i) named.push_back(describe(i));
+  if (count > kKeysNamedInErrors) {
+    named.push_back("and " + std::to_string(count - kKeysNamedInErrors) + " more");
+  }
+  return join(named, ", ");
+}
+
+// Sends a conditional write; a failed condition of a versioned write that was a lost race
+// becomes a version-conflict error.
+template <class Send>
+void send_conditional(const ModelTable& table, const WriteCondition& condition, const Item& key,
+                      const Send& send) {
+  try {
+    send();
+  } catch (const DynamoDbError& e) {
+    if (condition.expected_version && e.is_conditional_check_failed()) {
+      table.diagnose_version_conflict(e, key, *condition.expected_version,
+                                      aws::condition_check_item(e));
+    }
+    throw;
+  }
+}
+
 }  // namespace
 
 struct ModelTable::Rendered {
@@ -454,15 +481,8 @@ void ModelTable::put(const Item& stored, const WriteCondition& condition) const 
     request.return_values_on_condition_check_failure =
         aws::ReturnValuesOnConditionCheckFailure::kAllOld;
   }
-  try {
-    (void)options_.dynamodb->put_item(request);
-  } catch (const DynamoDbError& e) {
-    if (condition.expected_version && e.is_conditional_check_failed()) {
-      diagnose_version_conflict(e, key_of(stored), *condition.expected_version,
-                                aws::condition_check_item(e));
-    }
-    throw;
-  }
+  send_conditional(*this, condition, key_of(stored),
+                   [&] { (void)options_.dynamodb->put_item(request); });
 }
 
 std::optional<LoadedItem> ModelTable::get(const Item& key, ReadConsistency consistency) const {
@@ -489,14 +509,7 @@ void ModelTable::remove(const Item& key, const WriteCondition& condition) const 
     request.return_values_on_condition_check_failure =
         aws::ReturnValuesOnConditionCheckFailure::kAllOld;
   }
-  try {
-    (void)options_.dynamodb->delete_item(request);
-  } catch (const DynamoDbError& e) {
-    if (condition.expected_version && e.is_conditional_check_failed()) {
-      diagnose_version_conflict(e, key, *condition.expected_version, aws::condition_check_item(e));
-    }
-    throw;
-  }
+  send_conditional(*this, condition, key, [&] { (void)options_.dynamodb->delete_item(request); });
 }
 
 Item ModelTable::update(const Item& key, const std::vector<UpdateAction>& actions,
@@ -522,14 +535,7 @@ Item ModelTable::update(const Item& key, const std::vector<UpdateAction>& action
     request.return_values_on_condition_check_failure =
         aws::ReturnValuesOnConditionCheckFailure::kAllOld;
   }
-  try {
-    (void)options_.dynamodb->update_item(request);
-  } catch (const DynamoDbError& e) {
-    if (condition.expected_version && e.is_conditional_check_failed()) {
-      diagnose_version_conflict(e, key, *condition.expected_version, aws::condition_check_item(e));
-    }
-    throw;
-  }
+  send_conditional(*this, condition, key, [&] { (void)options_.dynamodb->update_item(request); });
   return written;
 }
 
@@ -712,19 +718,13 @@ std::vector<LoadedItem> ModelTable::batch_get(const std::vector<Item>& keys,
       }
       if (pending.empty()) break;
       if (attempt >= options_.batch_retry.max_attempts) {
-        std::vector<std::string> named;
-        for (std::size_t i = 0; i < pending.size() && i < kKeysNamedInErrors; ++i) {
-          named.push_back(describe_key(pending[i]));
-        }
-        if (pending.size() > kKeysNamedInErrors) {
-          named.push_back("and " + std::to_string(pending.size() - kKeysNamedInErrors) + " more");
-        }
         throw DynamoDbError(AwsErrorInfo{
             .error_code = "UnprocessedKeys",
             .message = "BatchGetItem left " + std::to_string(pending.size()) + " of " +
                        std::to_string(unique.size()) + " keys unread after " +
                        std::to_string(attempt) + " attempts (model " + description_.model_name +
-                       ", table " + description_.table_name + "): " + join(named, ", "),
+                       ", table " + description_.table_name + "): " +
+                       name_some(pending.size(), [&](std::size_t i) { return describe_key(pending[i]); }),
             .retryable = true,
             .attempts = attempt,
         });
@@ -786,20 +786,18 @@ void ModelTable::batch_write(const std::vector<Item>& puts,
       landed += sent - pending.size();
       if (pending.empty()) break;
       if (attempt >= options_.batch_retry.max_attempts) {
-        std::vector<std::string> named;
-        for (std::size_t i = 0; i < pending.size() && i < kKeysNamedInErrors; ++i) {
-          named.push_back(describe_key(key_of(key_of_request(pending[i]))));
-        }
-        if (pending.size() > kKeysNamedInErrors) {
-          named.push_back("and " + std::to_string(pending.size() - kKeysNamedInErrors) + " more");
-        }
         const std::size_t not_sent = writes.size() - end;
         throw DynamoDbError(AwsErrorInfo{
             .error_code = "UnprocessedItems",
             .message = "BatchWriteItem left " + std::to_string(pending.size()) +
                        " writes unprocessed after " + std::to_string(attempt) +
                        " attempts (model " + description_.model_name + ", table " +
-                       description_.table_name + "): " + join(named, ", ") + "; " +
+                       description_.table_name + "): " +
+                       name_some(pending.size(),
+                                 [&](std::size_t i) {
+                                   return describe_key(key_of(key_of_request(pending[i])));
+                                 }) +
+                       "; " +
                        std::to_string(landed) + " of " + std::to_string(writes.size()) +
                        " writes landed" +
                        (not_sent ? ", " + std::to_string(not_sent) + " were not sent" : ""),
