@@ -14,5 +14,4 @@
 #include "ddbcrypt/error.h"
 #include "ddbcrypt/item.h"
 #include "ddbcrypt/materials.h"
-#include "ddbcrypt/model/data_key_cache.h"
-#include "ddbcrypt/model/field_encryption.h"
+#include "ddbcrypt/model.h"

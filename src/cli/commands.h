@@ -39,5 +39,6 @@ void add_keygen_command(CLI::App& app, int& exit_code);
 void add_table_commands(CLI::App& app, int& exit_code);
 void add_stream_commands(CLI::App& app, int& exit_code);
 void add_meta_commands(CLI::App& app, int& exit_code);
+void add_field_commands(CLI::App& app, int& exit_code);
 
 }  // namespace ddbcrypt::cli

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   add_table_commands(app, exit_code);
   add_stream_commands(app, exit_code);
   add_meta_commands(app, exit_code);
+  add_field_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -243,5 +243,33 @@ TEST_F(Cli, KeygenWritesPrivateFilesAndNeverOverwrites) {
   EXPECT_NE(to_stdout.out.find("\"provider\": \"static\""), std::string::npos);
 }
 
+
+// `ddbcrypt field`: what it refuses before any KMS request (the KMS endpoint given is a closed
+// loopback port; tests/interop/test_pydynox_interop.py runs it against moto).
+TEST_F(Cli, FieldCommandsRefuseUnusableInputBeforeCallingKms) {
+  const std::string kms = " --region us-east-1 --kms-endpoint http://127.0.0.1:9";
+  EXPECT_EQ(run("field encrypt" + kms, "{\"S\":\"x\"}\n").exit_code, 2);  // --key-id required
+  EXPECT_EQ(run("field").exit_code, 2);
+  CliRun r = run("field encrypt --key-id alias/app" + kms, "{\"S\":\"x\"}\n");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("--table, --attribute and --key"), std::string::npos) << r.err;
+  EXPECT_EQ(run("field encrypt --key-id k --format nope" + kms).exit_code, 3);
+  EXPECT_EQ(run("field encrypt --key-id k --format pydynox --context novalue" + kms).exit_code, 3);
+  r = run("field encrypt --key-id k --format pydynox" + kms, "{\"N\":\"1\"}\n");
+  EXPECT_EQ(r.exit_code, 5) << r.err;  // the pydynox format holds strings only
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
+  r = run("field encrypt --key-id k --format pydynox" + kms, "not json\n");
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  r = run("field decrypt --key-id k --format pydynox" + kms, "ENC:AQAQRURLLVBMQUNFSE9MREVSIQ==\nplain secret\n");
+  EXPECT_EQ(r.exit_code, 5) << r.err;  // truncated envelope, refused before KMS
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
+  r = run("field decrypt --key-id k --format pydynox" + kms, "plain secret\n");
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.err.find("not encrypted"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("plain secret"), std::string::npos) << r.err;
+  r = run("field decrypt --key-id k --format pydynox --accept-plaintext" + kms, "plain secret\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"S\":\"plain secret\"}\n");
+}
 }  // namespace
 }  // namespace ddbcrypt
