@@ -3,8 +3,9 @@
 
     itemtool.py show FILE [--line N] [--clip N]   print item N (1-based), one attribute a
                                                   line, clipping long strings (ciphertext)
-    itemtool.py same A B                          exit 0 if both files hold the same items:
-                                                  sets compared unordered, numbers by value
+    itemtool.py same A B [--any-order]            exit 0 if both files hold the same items:
+                                                  sets compared unordered, numbers by value;
+                                                  --any-order: items in any order (a Scan)
 """
 
 import argparse
@@ -58,6 +59,7 @@ def main(argv=None):
     same = sub.add_parser("same")
     same.add_argument("a")
     same.add_argument("b")
+    same.add_argument("--any-order", action="store_true")
     args = parser.parse_args(argv)
 
     if args.action == "show":
@@ -71,6 +73,9 @@ def main(argv=None):
     if len(a) != len(b):
         print("different item counts: %d and %d" % (len(a), len(b)))
         return 1
+    if args.any_order:
+        a = sorted(a, key=lambda item: repr(canonical_item(item)))
+        b = sorted(b, key=lambda item: repr(canonical_item(item)))
     for i, (x, y) in enumerate(zip(a, b), 1):
         if canonical_item(x) != canonical_item(y):
             print("item %d differs" % i)
