@@ -67,9 +67,12 @@ void run_field(const FieldOptions& o, bool encrypt) {
   if (!o.region.empty()) config.region = o.region;
   if (!o.kms_endpoint.empty()) config.endpoint_override = o.kms_endpoint;
   auto fields = model::FieldEncryptor::create({.kms = aws::make_kms_client(config)});
+  // FieldBinding holds views: the attribute name must outlive it (a ternary of a literal and a
+  // std::string would make a temporary).
+  const std::string attribute_name = o.attribute.empty() ? std::string("value") : o.attribute;
   const model::FieldBinding where{.model_name = "",
                                   .table_name = o.table,
-                                  .attribute_name = o.attribute.empty() ? "value" : o.attribute,
+                                  .attribute_name = attribute_name,
                                   .key = key};
   std::string line;
   std::size_t line_number = 0;
