@@ -93,24 +93,6 @@ aws::ClientConfig client_config(const AwsOptions& options) {
   return config;
 }
 
-void rethrow_with_prefix(const std::string& prefix) {
-  try {
-    throw;
-  } catch (const AwsError&) {
-    throw;
-  } catch (const SignatureError& e) {
-    throw SignatureError(prefix + e.what());
-  } catch (const DecryptionError& e) {
-    throw DecryptionError(prefix + e.what());
-  } catch (const EncryptionError& e) {
-    throw EncryptionError(prefix + e.what());
-  } catch (const ConfigError& e) {
-    throw ConfigError(prefix + e.what());
-  } catch (const FormatError& e) {
-    throw FormatError(prefix + e.what());
-  }
-}
-
 bool blank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
 }

@@ -32,10 +32,6 @@ struct AwsOptions {
 void add_aws_options(CLI::App& cmd, AwsOptions& options);
 [[nodiscard]] aws::ClientConfig client_config(const AwsOptions& options);
 
-// Rethrows the ddbcrypt error being handled as the same class with `prefix` before its
-// message (AWS errors and others unchanged). Call only inside a catch block.
-[[noreturn]] void rethrow_with_prefix(const std::string& prefix);
-
 // True for a line with nothing but blanks.
 bool blank(const std::string& line);
 

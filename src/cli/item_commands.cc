@@ -7,6 +7,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "client/errors.h"
 #include "ddbcrypt/encryptor/item_encryptor.h"
 #include "ddbcrypt/error.h"
 #include "ddbcrypt/item/dynamodb_json.h"
@@ -52,7 +53,7 @@ void run_items(const ItemOptions& o, bool encrypt) {
     } catch (const AwsError&) {
       throw;
     } catch (const Error&) {
-      rethrow_with_prefix(prefix);
+      internal::rethrow_with_context(prefix);
     }
     if (!std::cout) throw IoError("cannot write to standard output");
   }

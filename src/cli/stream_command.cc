@@ -11,6 +11,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "client/errors.h"
 #include "ddbcrypt/client/stream_decryption.h"
 #include "ddbcrypt/error.h"
 #include "ddbcrypt/materials/materials_file.h"
@@ -70,7 +71,7 @@ void run_stream_decrypt(const StreamOptions& o) {
       try {
         out += decrypt_document(line, config);
       } catch (const Error&) {
-        rethrow_with_prefix("line " + std::to_string(n) + ": ");
+        internal::rethrow_with_context("line " + std::to_string(n) + ": ");
       }
       out.push_back('\n');
     }

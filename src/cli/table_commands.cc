@@ -11,6 +11,7 @@
 
 #include "cli/cli_options.h"
 #include "cli/commands.h"
+#include "client/errors.h"
 #include "ddbcrypt/aws/dynamodb_client.h"
 #include "ddbcrypt/aws/kms_client.h"
 #include "ddbcrypt/client/encrypted_client.h"
@@ -134,7 +135,7 @@ void for_each_input(const TableOptions& o, const std::vector<std::string>& given
     try {
       item = parse_item(text, o);
     } catch (const Error&) {
-      rethrow_with_prefix(where);
+      internal::rethrow_with_context(where);
     }
     f(std::move(item), n, where);
   };
